@@ -1,0 +1,15 @@
+// Prisma CLI configuration for the SQLite schema: the JS (WebAssembly) engine needs no downloaded
+// binary, which this offline machine can't fetch (shared/TOOLCHAIN.md).
+import path from 'node:path';
+import { defineConfig } from 'prisma/config';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: 'js',
+  schema: path.join(__dirname, 'sqlite', 'schema.prisma'),
+  migrations: { path: path.join(__dirname, 'sqlite', 'migrations') },
+  async adapter() {
+    return new PrismaBetterSQLite3({ url: process.env.DATABASE_URL ?? ':memory:' });
+  },
+});

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from '../generated/sqlite/client';
+import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
+import { describeDatabase, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from './database-url';
+import { migrate, type MigrationResult } from './migrate';
+
+/**
+ * Both generated clients expose the same models (prisma/models.prisma is their one source), so the rest
+ * of the code uses the Postgres client's type for either.
+ */
+export type Prisma = PostgresClient;
+export type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+
+export interface Database {
+  prisma: Prisma;
+  kind: DatabaseKind;
+  target: DatabaseTarget;
+  description: string;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(description: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`Cannot reach the database (${description}): ${why}. Check DATABASE_URL and that the server is running.`);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations first (the default; `npm start` relies on it). */
+  migrate?: boolean;
+  poolSize?: number;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database & { migrations?: MigrationResult }> {
+  const target = parseDatabaseUrl(url);
+  const description = describeDatabase(target);
+  let migrations: MigrationResult | undefined;
+  if (options.migrate !== false) {
+    try {
+      migrations = await migrate(target);
+    } catch (error) {
+      if (isConnectionError(error)) throw new DatabaseUnavailableError(description, error);
+      throw error;
+    }
+  }
+  const prisma = createClient(target, options.poolSize ?? 10);
+  try {
+    await prisma.$queryRawUnsafe('SELECT 1');
+  } catch (error) {
+    await prisma.$disconnect().catch(() => undefined);
+    throw new DatabaseUnavailableError(description, error);
+  }
+  return { prisma, kind: target.kind, target, description, migrations, close: () => prisma.$disconnect() };
+}
+
+function createClient(target: DatabaseTarget, poolSize: number): Prisma {
+  if (target.kind === 'sqlite') {
+    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    const adapter = new PrismaBetterSQLite3({ url: target.file, timeout: 10_000 });
+    return new SqliteClient({ adapter }) as unknown as Prisma;
+  }
+  const adapter = new PrismaPg(
+    {
+      connectionString: target.connectionString,
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      // Raw queries resolve unqualified names in the configured schema too (each test run uses its own).
+      options: `-c search_path="${target.schema}"`,
+    },
+    { schema: target.schema },
+  );
+  return new PostgresClient({ adapter });
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  const message = error instanceof Error ? error.message : '';
+  return (
+    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '28P01', '28000', '3D000', 'SQLITE_CANTOPEN'].includes(code) ||
+    /timeout|connect/i.test(message)
+  );
+}

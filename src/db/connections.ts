@@ -1,0 +1,99 @@
+import type { Connection as ConnectionRow } from '../generated/postgresql/client';
+import type { ConnectionKind } from '../providers/definition';
+import type { Prisma, Tx } from './client';
+import { parseJson } from './json';
+
+export const CONNECTION_STATUSES = ['connected', 'authorization_required', 'degraded', 'disabled'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+/** A connection as the rest of the app sees it: JSON columns parsed, never any credential. */
+export interface Connection {
+  id: string;
+  teamId: string;
+  provider: string;
+  kind: ConnectionKind;
+  name: string;
+  externalAccountId: string;
+  channelId: string | null;
+  owners: string[];
+  options: Record<string, unknown>;
+  status: ConnectionStatus;
+  reason: string | null;
+  statusChangedAt: Date;
+  lastCheckedAt: Date | null;
+  lastSuccessAt: Date | null;
+  nextProbeAt: Date;
+  consecutiveFailures: number;
+  disabledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toConnection(row: ConnectionRow): Connection {
+  return {
+    ...row,
+    kind: row.kind as ConnectionKind,
+    status: row.status as ConnectionStatus,
+    owners: parseJson<string[]>(row.owners, []),
+    options: parseJson<Record<string, unknown>>(row.options, {}),
+  };
+}
+
+export interface NewConnection {
+  teamId: string;
+  provider: string;
+  kind: ConnectionKind;
+  name: string;
+  externalAccountId: string;
+  channelId?: string | null;
+  owners?: string[];
+  options?: Record<string, unknown>;
+}
+
+type Client = Prisma | Tx;
+
+export async function insertConnection(db: Client, input: NewConnection, now: Date): Promise<Connection> {
+  const row = await db.connection.create({
+    data: {
+      teamId: input.teamId,
+      provider: input.provider,
+      kind: input.kind,
+      name: input.name,
+      externalAccountId: input.externalAccountId,
+      channelId: input.channelId ?? null,
+      owners: JSON.stringify(input.owners ?? []),
+      options: JSON.stringify(input.options ?? {}),
+      statusChangedAt: now,
+      nextProbeAt: now,
+    },
+  });
+  return toConnection(row);
+}
+
+export async function findConnection(db: Client, id: string): Promise<Connection | null> {
+  const row = await db.connection.findUnique({ where: { id } });
+  return row ? toConnection(row) : null;
+}
+
+export async function findConnectionByAccount(
+  db: Client,
+  where: { provider: string; externalAccountId: string; teamId?: string },
+): Promise<Connection[]> {
+  const rows = await db.connection.findMany({ where, orderBy: { createdAt: 'asc' } });
+  return rows.map(toConnection);
+}
+
+export async function listConnections(
+  db: Client,
+  where: { teamId?: string; provider?: string; includeDisabled?: boolean } = {},
+): Promise<Connection[]> {
+  const rows = await db.connection.findMany({
+    where: {
+      teamId: where.teamId,
+      provider: where.provider,
+      ...(where.includeDisabled ? {} : { status: { not: 'disabled' } }),
+    },
+    orderBy: [{ teamId: 'asc' }, { name: 'asc' }],
+  });
+  return rows.map(toConnection);
+}

@@ -1,0 +1,117 @@
+import type { KeyRing, Sealed } from '../lib/key-ring';
+import type { Prisma, Tx } from './client';
+
+/**
+ * The only module that reads or writes secrets of a connection. Values are sealed with the connection
+ * id and provider as additional data, so a ciphertext copied to another row does not decrypt.
+ */
+
+export interface Secrets {
+  accessToken?: string;
+  refreshToken?: string;
+  /** ISO 8601 */
+  expiresAt?: string;
+  apiKey?: string;
+}
+
+export interface StoredSecrets {
+  secrets: Secrets;
+  version: number;
+}
+
+type Client = Prisma | Tx;
+
+const aad = (connectionId: string, provider: string) => `credential|${connectionId}|${provider}`;
+
+/** Additional data for a Slack installation's sealed tokens (src/slack/installation-store.ts). */
+export const installationAad = (teamId: string) => `installation|${teamId}`;
+
+export async function saveSecrets(
+  db: Client,
+  keyRing: KeyRing,
+  connection: { id: string; provider: string },
+  secrets: Secrets,
+): Promise<void> {
+  const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
+  const accessTokenExpiresAt = secrets.expiresAt ? new Date(secrets.expiresAt) : null;
+  await db.credential.upsert({
+    where: { connectionId: connection.id },
+    create: { connectionId: connection.id, keyId: sealed.keyId, ciphertext: sealed.ciphertext, accessTokenExpiresAt },
+    update: { keyId: sealed.keyId, ciphertext: sealed.ciphertext, accessTokenExpiresAt, version: { increment: 1 } },
+  });
+}
+
+/**
+ * Refresh-token rotation: store the newest tokens only if nobody else refreshed since `version` was
+ * read, so two replicas refreshing at once can't overwrite a newer refresh token with an older one.
+ */
+export async function replaceSecretsIfVersion(
+  db: Client,
+  keyRing: KeyRing,
+  connection: { id: string; provider: string },
+  version: number,
+  secrets: Secrets,
+): Promise<boolean> {
+  const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
+  const { count } = await db.credential.updateMany({
+    where: { connectionId: connection.id, version },
+    data: {
+      keyId: sealed.keyId,
+      ciphertext: sealed.ciphertext,
+      accessTokenExpiresAt: secrets.expiresAt ? new Date(secrets.expiresAt) : null,
+      version: version + 1,
+    },
+  });
+  return count === 1;
+}
+
+export async function loadSecrets(
+  db: Client,
+  keyRing: KeyRing,
+  connection: { id: string; provider: string },
+): Promise<StoredSecrets | null> {
+  const row = await db.credential.findUnique({ where: { connectionId: connection.id } });
+  if (!row) return null;
+  const sealed: Sealed = { keyId: row.keyId, ciphertext: row.ciphertext };
+  return { secrets: keyRing.openJson<Secrets>(sealed, aad(connection.id, connection.provider)), version: row.version };
+}
+
+/**
+ * Start-up check: every key id in use must be configured and must really decrypt (one value per key
+ * id), so a wrong ENCRYPTION_KEYS stops the app before it does any partial work (Nango does the same).
+ */
+export async function assertSecretsReadable(db: Prisma, keyRing: KeyRing): Promise<void> {
+  const samples = await db.credential.findMany({
+    distinct: ['keyId'],
+    select: { connectionId: true, keyId: true, ciphertext: true, connection: { select: { provider: true } } },
+  });
+  for (const sample of samples) {
+    keyRing.open({ keyId: sample.keyId, ciphertext: sample.ciphertext }, aad(sample.connectionId, sample.connection.provider));
+  }
+  const installations = await db.installation.findMany({
+    where: { secretData: { not: '' } },
+    distinct: ['secretKeyId'],
+    select: { teamId: true, secretKeyId: true, secretData: true },
+  });
+  for (const installation of installations) {
+    keyRing.open({ keyId: installation.secretKeyId, ciphertext: installation.secretData }, installationAad(installation.teamId));
+  }
+}
+
+/** Moves every credential sealed with an older key to the current key; safe to run while the app runs. */
+export async function reencryptSecrets(db: Prisma, keyRing: KeyRing, batchSize = 200): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const rows = await db.credential.findMany({
+      where: { keyId: { not: keyRing.currentKeyId } },
+      take: batchSize,
+      include: { connection: { select: { provider: true } } },
+    });
+    if (rows.length === 0) return moved;
+    for (const row of rows) {
+      const connection = { id: row.connectionId, provider: row.connection.provider };
+      const secrets = keyRing.openJson<Secrets>({ keyId: row.keyId, ciphertext: row.ciphertext }, aad(row.connectionId, row.connection.provider));
+      if (await replaceSecretsIfVersion(db, keyRing, connection, row.version, secrets)) moved += 1;
+    }
+  }
+}
