@@ -1,0 +1,106 @@
+import type { Prisma } from '../db/client';
+import { isUniqueViolation, parseJson } from '../db/json';
+import type { Catalog } from '../providers/catalog';
+import type { CountKey } from '../providers/definition';
+import { impactOf, type ImpactLine } from './impact';
+import { loadWorkspaceConnections, statusCounts, type StatusCounts } from './overview';
+
+/** The daily digest's content for one workspace: what is broken, for how long, and what came back. */
+
+/** Outbox kind of a scheduled digest post; payload `{ teamId, channelId, localDate }`. */
+export const DIGEST_POST_KIND = 'digest.post';
+
+const DAY_MS = 86_400_000;
+
+export interface DigestIncident {
+  incidentId: string;
+  connectionName: string;
+  providerName: string;
+  openedAt: Date;
+  ageMinutes: number;
+  impact: ImpactLine[];
+  losingData: boolean;
+}
+
+export interface DigestReconnection {
+  connectionName: string;
+  providerName: string;
+  closedAt: Date;
+  outageMinutes: number;
+}
+
+export interface Digest {
+  counts: StatusCounts;
+  /** Data being lost first, then the oldest. */
+  openIncidents: DigestIncident[];
+  /** Reconnected in the 24 hours before `now`, most recent first. */
+  reconnected: DigestReconnection[];
+  now: Date;
+}
+
+export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string, now: Date): Promise<Digest> {
+  const connections = await loadWorkspaceConnections(prisma, catalog, teamId);
+  const byId = new Map(connections.map((connection) => [connection.id, connection]));
+
+  const open = await prisma.incident.findMany({ where: { teamId, state: 'open' }, orderBy: { openedAt: 'asc' } });
+  const openIncidents: DigestIncident[] = [];
+  for (const incident of open) {
+    const connection = byId.get(incident.connectionId);
+    const provider = connection && catalog.get(connection.provider);
+    if (!connection || !provider) continue;
+    const impact = impactOf({
+      provider,
+      options: connection.options,
+      outage: { from: incident.openedAt },
+      counts: parseJson<Partial<Record<CountKey, number>>>(incident.counts, {}),
+      now,
+    });
+    openIncidents.push({
+      incidentId: incident.id,
+      connectionName: connection.name,
+      providerName: provider.name,
+      openedAt: incident.openedAt,
+      ageMinutes: minutesBetween(incident.openedAt, now),
+      impact,
+      losingData: impact.some((line) => line.effect === 'lost'),
+    });
+  }
+  openIncidents.sort((a, b) => Number(b.losingData) - Number(a.losingData) || a.openedAt.getTime() - b.openedAt.getTime());
+
+  const closed = await prisma.incident.findMany({
+    where: { teamId, state: 'closed', closedAt: { gt: new Date(now.getTime() - DAY_MS), lte: now } },
+    orderBy: { closedAt: 'desc' },
+  });
+  const reconnected: DigestReconnection[] = [];
+  for (const incident of closed) {
+    // Connections that are gone (disabled) didn't come back; the listing skips them too.
+    const connection = byId.get(incident.connectionId);
+    if (!connection || !incident.closedAt) continue;
+    reconnected.push({
+      connectionName: connection.name,
+      providerName: connection.providerName,
+      closedAt: incident.closedAt,
+      outageMinutes: minutesBetween(incident.openedAt, incident.closedAt),
+    });
+  }
+
+  return { counts: statusCounts(connections), openIncidents, reconnected, now };
+}
+
+/**
+ * Records that one on-demand digest request was handled; false when it was seen before, so a replayed
+ * signed slash command posts nothing twice.
+ */
+export async function claimDigestRequest(prisma: Prisma, key: string, now: Date): Promise<boolean> {
+  try {
+    await prisma.processedKey.create({ data: { key, createdAt: now } });
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
+function minutesBetween(from: Date, to: Date): number {
+  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 60_000));
+}

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import type { Prisma } from '../db/client';
+import { findConnection, type Connection } from '../db/connections';
+import { saveSecrets } from '../db/credentials';
+import { recordAudit } from '../db/audit';
+import type { Clock } from '../lib/clock';
+import type { KeyRing } from '../lib/key-ring';
+import type { Catalog } from '../providers/catalog';
+import type { ProviderDefinition } from '../providers/definition';
+import { checkApiKey, completeAuthorization, createAuthorization, type OAuthFailure } from '../oauth';
+import type { AccountIdentity, TokenSet } from '../oauth/types';
+import { openIncidentFor } from './incidents';
+import { notify, changeStatus, type StatusEngineDeps } from './status-engine';
+import { hashToken } from './reauthorization';
+import type { ThreadEvent } from './notifications';
+
+/**
+ * From an opened reauthorize link to stored credentials. The link is single-use; the OAuth `state` is
+ * single-use, expires, is bound to the provider and to the browser that started the flow (a cookie),
+ * and the account that consented must be the connection's account before anything is stored.
+ */
+
+export interface FlowDeps {
+  prisma: Prisma;
+  clock: Clock;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  engine: StatusEngineDeps;
+  publicUrl: string;
+  allowInsecureHttp: boolean;
+  timeoutMs: number;
+  clientFor(providerId: string): { clientId: string; clientSecret: string } | undefined;
+}
+
+export type FlowRefusal =
+  | 'link_unknown'
+  | 'link_used'
+  | 'link_expired'
+  | 'state_missing'
+  | 'state_unknown'
+  | 'state_used'
+  | 'state_expired'
+  | 'other_browser'
+  | 'connection_gone'
+  | 'not_configured'
+  | 'provider_error'
+  | 'exchange_failed'
+  | 'wrong_account'
+  | 'invalid_key'
+  | 'csrf';
+
+export class FlowError extends Error {
+  constructor(
+    readonly refusal: FlowRefusal,
+    message: string,
+    readonly connection?: Connection,
+  ) {
+    super(message);
+    this.name = 'FlowError';
+  }
+}
+
+interface FlowSecret {
+  codeVerifier?: string;
+  browserHash: string;
+  csrfHash?: string;
+}
+
+const FLOW_TTL_MS = 10 * 60_000;
+export const redirectUri = (publicUrl: string) => `${publicUrl}/oauth/callback`;
+const flowAad = (tokenHash: string) => `authflow|${tokenHash}`;
+
+export type StartedFlow =
+  | { kind: 'redirect'; url: string; browserSecret: string }
+  | { kind: 'api_key_form'; flowToken: string; csrfToken: string; browserSecret: string; connection: Connection; provider: ProviderDefinition };
+
+/** Opens a reauthorize link once and starts the provider's flow (OAuth redirect or API-key form). */
+export async function openLink(deps: FlowDeps, linkToken: string): Promise<StartedFlow> {
+  const now = deps.clock.now();
+  const link = await consume(deps.prisma, hashToken(linkToken), 'reauth_link', now, 'link');
+  const connection = await findConnection(deps.prisma, link.connectionId ?? '');
+  if (!connection || connection.status === 'disabled') throw new FlowError('connection_gone', 'This connection no longer exists.');
+  const provider = deps.catalog.require(connection.provider);
+  const browserSecret = randomBytes(24).toString('base64url');
+  const base = { purpose: '', teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
+
+  if (provider.auth.type === 'api_key') {
+    const flowToken = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(24).toString('base64url');
+    const tokenHash = hashToken(flowToken);
+    const sealed = deps.keyRing.sealJson({ browserHash: hashToken(browserSecret), csrfHash: hashToken(csrfToken) } satisfies FlowSecret, flowAad(tokenHash));
+    await deps.prisma.authFlow.create({ data: { ...base, purpose: 'api_key_form', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId } });
+    return { kind: 'api_key_form', flowToken, csrfToken, browserSecret, connection, provider };
+  }
+
+  const client = deps.clientFor(provider.id);
+  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server (client id and secret missing).`, connection);
+  const request = await createAuthorization({ provider, clientId: client.clientId, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
+  const tokenHash = hashToken(request.state);
+  const sealed = deps.keyRing.sealJson({ codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret) } satisfies FlowSecret, flowAad(tokenHash));
+  await deps.prisma.authFlow.create({ data: { ...base, purpose: 'oauth_state', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId } });
+  return { kind: 'redirect', url: request.url.toString(), browserSecret };
+}
+
+/** The provider sent the person back: check everything, then store the tokens and reconnect. */
+export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSecret: string | undefined): Promise<Connection> {
+  const state = callbackUrl.searchParams.get('state');
+  if (!state) throw new FlowError('state_missing', 'The sign-in answer has no state; start again from Slack.');
+  const now = deps.clock.now();
+  const tokenHash = hashToken(state);
+  const flow = await consume(deps.prisma, tokenHash, 'oauth_state', now, 'state', (row) => checkBrowser(deps, row, browserSecret));
+  const connection = await findConnection(deps.prisma, flow.connectionId ?? '');
+  if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
+  // Mix-up defence: the state was issued for this provider, so the answer must be this provider's.
+  const provider = deps.catalog.require(flow.provider ?? '');
+  if (provider.id !== connection.provider) throw new FlowError('state_unknown', 'This sign-in belongs to another provider.', connection);
+  const secret = deps.keyRing.openJson<FlowSecret>({ keyId: flow.secretKeyId!, ciphertext: flow.secretData! }, flowAad(tokenHash));
+  const client = deps.clientFor(provider.id);
+  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`, connection);
+
+  const result = await completeAuthorization({
+    provider,
+    client,
+    redirectUri: redirectUri(deps.publicUrl),
+    callbackUrl,
+    expectedState: state,
+    codeVerifier: secret.codeVerifier!,
+    allowInsecureHttp: deps.allowInsecureHttp,
+    timeoutMs: deps.timeoutMs,
+    clock: deps.clock,
+  });
+  if (!result.ok) throw await failed(deps, connection, flow.userId, result.error);
+  return finish(deps, connection, flow.userId, result.value.account, tokenSecrets(result.value));
+}
+
+/** The API-key form was posted: CSRF and browser checks, then the key is verified before it is stored. */
+export async function completeApiKey(
+  deps: FlowDeps,
+  input: { flowToken: string; csrfToken: string; apiKey: string },
+  browserSecret: string | undefined,
+): Promise<Connection> {
+  const now = deps.clock.now();
+  const tokenHash = hashToken(input.flowToken);
+  const row = await deps.prisma.authFlow.findUnique({ where: { tokenHash } });
+  if (!row || row.purpose !== 'api_key_form') throw new FlowError('link_unknown', 'This form is not valid; start again from Slack.');
+  if (row.usedAt) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
+  if (row.expiresAt <= now) throw new FlowError('link_expired', 'This form expired; start again from Slack.');
+  const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
+  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', 'This form was opened in another browser; start again from Slack.');
+  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', 'The form could not be verified; reload it from the link in Slack.');
+  const connection = await findConnection(deps.prisma, row.connectionId ?? '');
+  if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
+  const provider = deps.catalog.require(connection.provider);
+
+  const checked = await checkApiKey({ provider, apiKey: input.apiKey, allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
+  if (!checked.ok) {
+    // A mistyped key may be corrected: the form stays usable until it expires.
+    throw new FlowError('invalid_key', `${provider.name} did not accept this key (${checked.error.detail}).`, connection);
+  }
+  const { count } = await deps.prisma.authFlow.updateMany({ where: { tokenHash, usedAt: null }, data: { usedAt: now } });
+  if (count !== 1) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
+  return finish(deps, connection, row.userId, checked.value, { apiKey: input.apiKey });
+}
+
+async function finish(
+  deps: FlowDeps,
+  connection: Connection,
+  userId: string | null,
+  account: AccountIdentity,
+  secrets: Parameters<typeof saveSecrets>[3],
+): Promise<Connection> {
+  const now = deps.clock.now();
+  if (account.id !== connection.externalAccountId) {
+    await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, actual: account.id }, {
+      event: 'wrong_account',
+      userId: userId ?? undefined,
+      expected: connection.externalAccountId,
+      actual: account.id,
+    });
+    throw new FlowError(
+      'wrong_account',
+      `You signed in as a different account (${account.label ?? account.id}). This connection uses account ${connection.externalAccountId}; nothing was changed.`,
+      connection,
+    );
+  }
+  await saveSecrets(deps.prisma, deps.keyRing, connection, secrets);
+  await recordAudit(deps.prisma, { teamId: connection.teamId, connectionId: connection.id, action: 'reauth_completed', actor: { type: 'user', id: userId ?? undefined }, at: now });
+  const outcome = await changeStatus(deps.engine, { connectionId: connection.id, status: 'connected', actor: { type: 'user', id: userId ?? undefined }, occurredAt: now });
+  await deps.prisma.connection.update({ where: { id: connection.id }, data: { consecutiveFailures: 0, lastSuccessAt: now, lastCheckedAt: now } });
+  return outcome.connection;
+}
+
+function tokenSecrets(tokens: TokenSet) {
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt?.toISOString() };
+}
+
+async function failed(deps: FlowDeps, connection: Connection, userId: string | null, failure: OAuthFailure): Promise<FlowError> {
+  const why = failure.kind === 'provider_error' ? `the provider answered ${failure.detail}` : `the sign-in could not be completed (${failure.detail})`;
+  await recordReauthEvent(deps, connection, userId, 'reauth_failed', { kind: failure.kind, detail: failure.detail }, { event: 'reauth_failed', userId: userId ?? undefined, why });
+  return new FlowError(failure.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', `Reauthorization failed: ${why}. Nothing was changed; try again from Slack.`, connection);
+}
+
+async function recordReauthEvent(deps: FlowDeps, connection: Connection, userId: string | null, action: string, detail: Record<string, unknown>, thread: ThreadEvent) {
+  const incident = await openIncidentFor(deps.prisma, connection.id);
+  await recordAudit(deps.prisma, { teamId: connection.teamId, connectionId: connection.id, incidentId: incident?.id, action, actor: { type: 'user', id: userId ?? undefined }, detail, at: deps.clock.now() });
+  if (incident) await notify(deps.prisma, connection, incident.id, thread);
+}
+
+type FlowRow = NonNullable<Awaited<ReturnType<Prisma['authFlow']['findUnique']>>>;
+
+/** Marks a single-use row used, or says exactly why it can't be used. */
+async function consume(prisma: Prisma, tokenHash: string, purpose: string, now: Date, noun: 'link' | 'state', check?: (row: FlowRow) => void): Promise<FlowRow> {
+  const row = await prisma.authFlow.findUnique({ where: { tokenHash } });
+  const restart = noun === 'link' ? 'ask for a new link with the Reauthorize button in Slack' : 'start again from Slack';
+  if (!row || row.purpose !== purpose) throw new FlowError(noun === 'link' ? 'link_unknown' : 'state_unknown', `This ${noun} is not valid; ${restart}.`);
+  if (row.usedAt) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
+  if (row.expiresAt <= now) throw new FlowError(noun === 'link' ? 'link_expired' : 'state_expired', `This ${noun} expired; ${restart}.`);
+  check?.(row);
+  const { count } = await prisma.authFlow.updateMany({ where: { tokenHash, usedAt: null }, data: { usedAt: now } });
+  if (count !== 1) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
+  return row;
+}
+
+function checkBrowser(deps: FlowDeps, row: FlowRow, browserSecret: string | undefined): void {
+  const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(row.tokenHash));
+  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) {
+    throw new FlowError('other_browser', 'This sign-in was started in another browser or by another person; start again from Slack.');
+  }
+}

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma, Tx } from '../db/client';
+import { toConnection, type Connection, type ConnectionStatus } from '../db/connections';
+import { recordAudit, type Actor } from '../db/audit';
+import { enqueue } from '../db/outbox';
+import { parseJson } from '../db/json';
+import { inTransaction } from '../db/transaction';
+import type { Clock } from '../lib/clock';
+import type { CountKey, DisconnectReason } from '../providers/definition';
+import type { Catalog } from '../providers/catalog';
+import { backfillStreams, impactOf } from './impact';
+import { OUTBOX_KINDS, type ThreadEvent } from './notifications';
+import { requestHomeRefresh } from './home';
+
+/**
+ * The only code that changes a connection's status. Each change is one transaction: the status and
+ * reason, an audit event with the actor, the incident opened, reopened or closed with its impact
+ * snapshot, and the outbox rows for Slack and the data platform. One open incident per connection is
+ * guaranteed by a unique key (Incident.openKey), so concurrent changes can't open two.
+ */
+
+export interface StatusChange {
+  connectionId: string;
+  status: ConnectionStatus;
+  reason?: DisconnectReason | null;
+  actor: Actor;
+  occurredAt: Date;
+  counts?: Partial<Record<CountKey, number>>;
+  /** Makes a replayed request a no-op: recorded in the same transaction as the change. */
+  dedupeKey?: string;
+}
+
+export interface StatusEngineDeps {
+  prisma: Prisma;
+  clock: Clock;
+  catalog: Catalog;
+  settings: { flapWindowMinutes: number; outboundWebhook: boolean };
+}
+
+export interface ChangeOutcome {
+  changed: boolean;
+  /** The dedupe key was seen before: nothing was done. */
+  duplicate?: boolean;
+  connection: Connection;
+  incidentId?: string;
+  effect?: 'opened' | 'reopened' | 'closed' | 'counts_updated';
+}
+
+export class UnknownConnectionError extends Error {
+  constructor(readonly connectionId: string) {
+    super(`No connection with id ${connectionId}`);
+    this.name = 'UnknownConnectionError';
+  }
+}
+
+export async function changeStatus(deps: StatusEngineDeps, change: StatusChange): Promise<ChangeOutcome> {
+  return inTransaction(deps.prisma, (tx) => applyChange(deps, tx, change));
+}
+
+async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange): Promise<ChangeOutcome> {
+  const now = deps.clock.now();
+  // A data platform's clock can run ahead; an outage can't start in the future.
+  const at = change.occurredAt > now ? now : change.occurredAt;
+  const row = await tx.connection.findUnique({ where: { id: change.connectionId } });
+  if (!row) throw new UnknownConnectionError(change.connectionId);
+  const before = toConnection(row);
+  if (change.dedupeKey) {
+    if (await tx.processedKey.findUnique({ where: { key: change.dedupeKey } })) {
+      return { changed: false, duplicate: true, connection: before };
+    }
+    // A concurrent twin makes this insert fail; the retry then finds the key and stops above.
+    await tx.processedKey.create({ data: { key: change.dedupeKey, createdAt: now } });
+  }
+
+  if (before.status === 'disabled' && change.status !== 'disabled' && change.actor.type !== 'admin') {
+    return { changed: false, connection: before };
+  }
+  if (before.status === change.status) {
+    if (change.status === 'authorization_required' && change.counts) {
+      const incidentId = await updateCounts(tx, before, change.counts);
+      return { changed: false, connection: before, incidentId, effect: incidentId ? 'counts_updated' : undefined };
+    }
+    return { changed: false, connection: before };
+  }
+  // An auth problem outranks a transient one: only reauthorization (or disabling) ends it.
+  if (before.status === 'authorization_required' && change.status === 'degraded') {
+    return { changed: false, connection: before };
+  }
+
+  // Compare-and-swap on the status we read, so two concurrent changes can't both apply.
+  const { count } = await tx.connection.updateMany({
+    where: { id: before.id, status: before.status, updatedAt: row.updatedAt },
+    data: {
+      status: change.status,
+      reason: change.status === 'connected' ? null : (change.reason ?? before.reason ?? 'unknown'),
+      statusChangedAt: at,
+      disabledAt: change.status === 'disabled' ? now : before.status === 'disabled' ? null : undefined,
+      ...(change.status === 'connected' ? { consecutiveFailures: 0, lastSuccessAt: now } : {}),
+    },
+  });
+  if (count !== 1) throw Object.assign(new Error('connection changed concurrently'), { code: 'P2034' });
+  const after = toConnection((await tx.connection.findUnique({ where: { id: before.id } }))!);
+
+  let outcome: ChangeOutcome = { changed: true, connection: after };
+  if (change.status === 'authorization_required') {
+    outcome = { ...outcome, ...(await openIncident(deps, tx, after, change, at)) };
+  } else if (before.status === 'authorization_required' || change.status === 'disabled') {
+    outcome = { ...outcome, ...(await closeIncident(deps, tx, after, change, at)) };
+  }
+
+  await recordAudit(tx, {
+    teamId: after.teamId,
+    connectionId: after.id,
+    incidentId: outcome.incidentId,
+    action: 'status_changed',
+    fromStatus: before.status,
+    toStatus: after.status,
+    reason: after.reason,
+    actor: change.actor,
+    detail: change.counts ? { counts: change.counts } : {},
+    at: now,
+  });
+  await requestHomeRefresh(tx, after.teamId, now);
+  return outcome;
+}
+
+async function openIncident(
+  deps: StatusEngineDeps,
+  tx: Tx,
+  connection: Connection,
+  change: StatusChange,
+  at: Date,
+): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
+  const provider = deps.catalog.require(connection.provider);
+  const flapSince = new Date(at.getTime() - deps.settings.flapWindowMinutes * 60_000);
+  const recent = await tx.incident.findFirst({
+    where: { connectionId: connection.id, state: 'closed', closedAt: { gte: flapSince } },
+    orderBy: { closedAt: 'desc' },
+  });
+
+  if (recent) {
+    // Flap suppression: the same outage continues in the same message instead of a new alert.
+    const counts = mergeCounts(parseJson(recent.counts, {}), change.counts);
+    await tx.incident.update({
+      where: { id: recent.id },
+      data: {
+        state: 'open',
+        openKey: connection.id,
+        closedAt: null,
+        closedBy: null,
+        reason: connection.reason,
+        lastDroppedAt: at,
+        reopenCount: { increment: 1 },
+        counts: JSON.stringify(counts),
+        impact: JSON.stringify(impactOf({ provider, options: connection.options, outage: { from: recent.openedAt }, counts, now: at })),
+      },
+    });
+    await notify(tx, connection, recent.id, { event: 'reopened' });
+    return { incidentId: recent.id, effect: 'reopened' };
+  }
+
+  const counts = mergeCounts({}, change.counts);
+  const incident = await tx.incident.create({
+    data: {
+      connectionId: connection.id,
+      teamId: connection.teamId,
+      openKey: connection.id,
+      reason: connection.reason,
+      openedAt: at,
+      lastDroppedAt: at,
+      channelId: connection.channelId,
+      counts: JSON.stringify(counts),
+      impact: JSON.stringify(impactOf({ provider, options: connection.options, outage: { from: at }, counts, now: at })),
+    },
+  });
+  await enqueueAlertSync(tx, connection.teamId, incident.id, 'opened');
+  return { incidentId: incident.id, effect: 'opened' };
+}
+
+async function closeIncident(
+  deps: StatusEngineDeps,
+  tx: Tx,
+  connection: Connection,
+  change: StatusChange,
+  at: Date,
+): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
+  const incident = await tx.incident.findUnique({ where: { openKey: connection.id } });
+  if (!incident) return {};
+  const provider = deps.catalog.require(connection.provider);
+  const counts = parseJson(incident.counts, {});
+  const lines = impactOf({ provider, options: connection.options, outage: { from: incident.openedAt, to: at }, counts, now: at });
+  await tx.incident.update({
+    where: { id: incident.id },
+    data: {
+      state: 'closed',
+      openKey: null,
+      closedAt: at,
+      closedBy: change.actor.id ?? change.actor.type,
+      impact: JSON.stringify(lines),
+    },
+  });
+  if (change.status === 'disabled') {
+    await notify(tx, connection, incident.id, { event: 'disabled' });
+    return { incidentId: incident.id, effect: 'closed' };
+  }
+  const backfill = backfillStreams(lines);
+  const durationMinutes = Math.max(0, Math.round((at.getTime() - incident.openedAt.getTime()) / 60_000));
+  await notify(tx, connection, incident.id, {
+    event: 'reconnected',
+    by: change.actor.type === 'user' ? change.actor.id : undefined,
+    actorType: change.actor.type,
+    durationMinutes,
+    backfill: lines.filter((line) => line.effect !== 'lost').map((line) => line.label),
+  });
+  if (deps.settings.outboundWebhook) {
+    const eventId = randomUUID();
+    await enqueue(tx, {
+      kind: OUTBOX_KINDS.webhookReauthorized,
+      idempotencyKey: `webhook:${incident.id}:${at.toISOString()}`,
+      teamId: connection.teamId,
+      incidentId: incident.id,
+      payload: {
+        type: 'connection.reauthorized',
+        eventId,
+        connectionId: connection.id,
+        provider: connection.provider,
+        externalAccountId: connection.externalAccountId,
+        outage: { from: incident.openedAt.toISOString(), to: at.toISOString() },
+        backfill,
+      },
+    });
+  }
+  return { incidentId: incident.id, effect: 'closed' };
+}
+
+/** Re-renders the incident's alert: posts it the first time, updates it in place after. */
+function enqueueAlertSync(tx: Prisma | Tx, teamId: string, incidentId: string, step: string) {
+  return enqueue(tx, { kind: OUTBOX_KINDS.alertSync, idempotencyKey: `alert:${incidentId}:${step}`, teamId, incidentId, payload: { incidentId } });
+}
+
+/** Updates the alert in place and adds a thread reply; both render the incident's state at send time. */
+export async function notify(tx: Prisma | Tx, connection: Pick<Connection, 'teamId'>, incidentId: string, thread: ThreadEvent): Promise<void> {
+  const step = randomUUID();
+  await enqueueAlertSync(tx, connection.teamId, incidentId, `${thread.event}:${step}`);
+  await enqueue(tx, {
+    kind: OUTBOX_KINDS.alertThread,
+    idempotencyKey: `thread:${incidentId}:${thread.event}:${step}`,
+    teamId: connection.teamId,
+    incidentId,
+    payload: { incidentId, ...thread },
+  });
+}
+
+async function updateCounts(tx: Tx, connection: Connection, counts: Partial<Record<CountKey, number>>): Promise<string | undefined> {
+  const incident = await tx.incident.findUnique({ where: { openKey: connection.id } });
+  if (!incident) return undefined;
+  const before = parseJson<Partial<Record<CountKey, number>>>(incident.counts, {});
+  const merged = mergeCounts(before, counts);
+  if (JSON.stringify(merged) === JSON.stringify(before)) return incident.id;
+  await tx.incident.update({ where: { id: incident.id }, data: { counts: JSON.stringify(merged) } });
+  await enqueueAlertSync(tx, connection.teamId, incident.id, `counts:${randomUUID()}`);
+  return incident.id;
+}
+
+/** Counts from the data platform are running totals for the outage: keep the largest seen. */
+function mergeCounts(
+  current: Partial<Record<CountKey, number>>,
+  update: Partial<Record<CountKey, number>> | undefined,
+): Partial<Record<CountKey, number>> {
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(update ?? {}) as [CountKey, number][]) {
+    merged[key] = Math.max(merged[key] ?? 0, value);
+  }
+  return merged;
+}

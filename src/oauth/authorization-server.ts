@@ -1,0 +1,78 @@
+import * as oauth from 'oauth4webapi';
+import type { ApiKeyAuth, OAuth2Auth, ProviderDefinition } from '../providers/definition';
+import { DEFAULT_TIMEOUT_MS, type HttpOptions } from './types';
+
+/**
+ * oauth4webapi's view of a catalog entry. Built from the definition, never discovered: most of the
+ * providers Reconnect talks to publish no RFC 8414 metadata, and a catalog entry is reviewed data.
+ */
+
+export function oauth2AuthOf(provider: ProviderDefinition): OAuth2Auth {
+  if (provider.auth.type !== 'oauth2') throw new Error(`provider ${provider.id} does not use OAuth 2.0`);
+  return provider.auth;
+}
+
+export function apiKeyAuthOf(provider: ProviderDefinition): ApiKeyAuth {
+  if (provider.auth.type !== 'api_key') throw new Error(`provider ${provider.id} does not use API keys`);
+  return provider.auth;
+}
+
+export function authorizationServerFor(auth: OAuth2Auth): oauth.AuthorizationServer {
+  return {
+    issuer: auth.issuer ?? new URL(auth.authorizeUrl).origin,
+    authorization_endpoint: auth.authorizeUrl,
+    token_endpoint: auth.tokenUrl,
+    ...(auth.revokeUrl ? { revocation_endpoint: auth.revokeUrl } : {}),
+    // A catalog issuer means the provider always sends `iss`; a response without it is then refused
+    // too, or an attacker's mix-up response could simply leave it out (RFC 9207 §2.4).
+    authorization_response_iss_parameter_supported: auth.issuer !== undefined,
+  };
+}
+
+export function clientFor(clientId: string): oauth.Client {
+  return { client_id: clientId };
+}
+
+export function clientAuthFor(auth: OAuth2Auth, clientSecret: string): oauth.ClientAuth {
+  return auth.clientAuth === 'client_secret_basic' ? oauth.ClientSecretBasic(clientSecret) : oauth.ClientSecretPost(clientSecret);
+}
+
+export function timeoutOf(http: HttpOptions): number {
+  return http.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+}
+
+export function requestOptions(http: HttpOptions): oauth.HttpRequestOptions<'POST', URLSearchParams> {
+  const timeoutMs = timeoutOf(http);
+  return {
+    // A factory, so each request oauth4webapi makes gets its own full timeout.
+    signal: () => AbortSignal.timeout(timeoutMs),
+    ...(http.allowInsecureHttp === true ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
+}
+
+/**
+ * Token endpoint requests strip `id_token` from successful answers. Reconnect reads the account from
+ * the identity endpoint and never uses ID tokens, yet oauth4webapi checks any it gets against the
+ * issuer: LinkedIn's (`openid` scope) say `https://www.linkedin.com/oauth`, not the authorize URL's
+ * origin, and Microsoft's multi-tenant endpoints name a different issuer per tenant, so every exchange
+ * would fail on a token nobody reads.
+ */
+export function tokenRequestOptions(http: HttpOptions): oauth.TokenEndpointRequestOptions {
+  return { ...requestOptions(http), [oauth.customFetch]: fetchWithoutIdToken };
+}
+
+async function fetchWithoutIdToken(url: string, init: oauth.CustomFetchOptions<'POST', URLSearchParams>): Promise<Response> {
+  const response = await fetch(url, init);
+  if (response.status !== 200) return response;
+  const text = await response.text();
+  const rebuilt = (body: string) => new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return rebuilt(text);
+  }
+  if (!json || typeof json !== 'object' || !('id_token' in json)) return rebuilt(text);
+  const { id_token: _unused, ...rest } = json as Record<string, unknown>;
+  return rebuilt(JSON.stringify(rest));
+}

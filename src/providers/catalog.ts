@@ -1,0 +1,442 @@
+import { z } from 'zod';
+import type { Config } from '../config';
+import { providerSchema, type ConnectionKind, type ProviderDefinition, type ProviderInput } from './definition';
+
+/**
+ * The provider catalog as data. Each entry says how to authorize, how to tell which account consented,
+ * how to read the provider's failed answers, and what a disconnection does to the data it feeds.
+ * Sources for URLs and error shapes are named next to the entries; shared/SECURITY.md has the table of
+ * permanent vs transient refresh failures these rules encode.
+ */
+
+type StreamInput = ProviderInput['streams'][number];
+type ErrorRuleInput = ProviderInput['errors'][number];
+
+// --- What a disconnection does to the data (the product's domain knowledge) ---
+
+const COST_DATA: StreamInput = {
+  id: 'cost_data',
+  label: 'Cost data',
+  effect: 'paused',
+  whileDisconnected: "cost data can't be downloaded",
+  afterReconnect: 'it is re-downloaded after you reconnect',
+};
+
+const UTM_TAGS: StreamInput = {
+  id: 'utm_tags',
+  label: 'UTM tags',
+  effect: 'lost',
+  whenOption: 'autotagging',
+  whileDisconnected: 'UTM parameters are not appended to ads created while disconnected',
+  afterReconnect: "they can't be appended afterwards, so touchpoints from those ads stay untagged",
+  countKey: 'adsCreated',
+  countLabel: 'ads created untagged',
+};
+
+const CRM_UPDATES: StreamInput = {
+  id: 'crm_updates',
+  label: 'CRM updates',
+  effect: 'backfilled',
+  whileDisconnected: "data in the CRM can't be updated",
+  afterReconnect: 'everything missed is pushed after you reconnect',
+};
+
+const NEW_TOUCHPOINTS: StreamInput = {
+  id: 'touchpoints',
+  label: 'New touchpoints',
+  effect: 'backfilled',
+  whileDisconnected: "new touchpoints can't be pushed to the org",
+  afterReconnect: 'queued touchpoints are pushed after you reconnect',
+  countKey: 'queuedTouchpoints',
+  countLabel: 'touchpoints queued',
+};
+
+const DATA_PULLS: StreamInput = {
+  id: 'data_pulls',
+  label: 'Data pulls',
+  effect: 'paused',
+  whileDisconnected: "data can't be pulled from the source",
+  afterReconnect: 'pulls resume after you reconnect and fetch what was missed',
+};
+
+/** One list per kind, shared by every provider of that kind (generic ones included). */
+export const STREAMS_BY_KIND: Readonly<Record<ConnectionKind, readonly StreamInput[]>> = {
+  ad_platform: [COST_DATA, UTM_TAGS],
+  crm: [CRM_UPDATES, NEW_TOUCHPOINTS],
+  integration: [DATA_PULLS],
+};
+
+// --- How to read failed answers (first matching rule wins) ---
+
+const SERVER_ERRORS = Array.from({ length: 100 }, (_, offset) => 500 + offset);
+
+/** A rate limit or an outage on the provider's side is never a reason to ask anyone to reauthorize. */
+const RATE_LIMITED_OR_DOWN: ErrorRuleInput[] = [
+  { classification: 'transient', httpStatus: [429] },
+  { classification: 'transient', reason: 'third_party_outage', httpStatus: SERVER_ERRORS },
+];
+
+/**
+ * RFC 6749 §5.2 errors that reauthorizing can't fix: a wrong or expired client secret is our
+ * configuration (Microsoft client secrets expire after at most two years), so alerting every channel
+ * to reconnect would send people through consent in a loop.
+ */
+const OAUTH_CLIENT_PROBLEMS: ErrorRuleInput[] = [
+  { classification: 'transient', reason: 'internal', path: 'error', equals: ['invalid_client', 'unauthorized_client'] },
+  { classification: 'transient', reason: 'third_party_outage', path: 'error', equals: ['temporarily_unavailable', 'server_error'] },
+];
+
+const OAUTH_BASELINE: ErrorRuleInput[] = [...RATE_LIMITED_OR_DOWN, ...OAUTH_CLIENT_PROBLEMS];
+
+/**
+ * Microsoft identity platform (Entra ID), for Microsoft Advertising and Dynamics 365 alike. The AADSTS
+ * code sits at the start of `error_description`; the colon keeps AADSTS70008 from matching AADSTS700082.
+ * Codes from https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
+ */
+const MICROSOFT_IDENTITY_ERRORS: ErrorRuleInput[] = [
+  ...OAUTH_BASELINE,
+  // The refresh token expired after 90 days without use.
+  { classification: 'needs_reauth', reason: 'token_expired', path: 'error_description', includes: 'AADSTS70008:' },
+  { classification: 'needs_reauth', reason: 'token_expired', path: 'error_description', includes: 'AADSTS700082:' },
+  // The grant was revoked, typically because the user changed or reset their password.
+  { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_description', includes: 'AADSTS50173:' },
+  // A tenant policy now demands MFA, or blocks the sign-in (Conditional Access), or the user was disabled.
+  { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_description', includes: 'AADSTS50076:' },
+  { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_description', includes: 'AADSTS50079:' },
+  { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_description', includes: 'AADSTS53003:' },
+  { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_description', includes: 'AADSTS50057:' },
+  { classification: 'needs_reauth', reason: 'admin_changed', path: 'error', equals: ['interaction_required'] },
+  { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
+];
+
+const MICROSOFT_AUTHORIZE_URL = 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize';
+const MICROSOFT_TOKEN_URL = 'https://login.microsoftonline.com/common/oauth2/v2.0/token';
+
+/**
+ * Work and personal Microsoft accounts are often signed in side by side; letting the person pick avoids
+ * a consent from the wrong account, which the callback would then reject as an account mismatch.
+ */
+const MICROSOFT_AUTHORIZE_PARAMS = { prompt: 'select_account' };
+
+// --- The built-in providers ---
+
+const GOOGLE_ADS: ProviderInput = {
+  id: 'google_ads',
+  name: 'Google Ads',
+  kind: 'ad_platform',
+  // Endpoints from https://accounts.google.com/.well-known/openid-configuration.
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenUrl: 'https://oauth2.googleapis.com/token',
+    revokeUrl: 'https://oauth2.googleapis.com/revoke',
+    scopes: ['https://www.googleapis.com/auth/adwords', 'openid', 'email'],
+    // Google returns a refresh token only with access_type=offline, and on a repeat consent only with prompt=consent.
+    authorizeParams: { access_type: 'offline', prompt: 'consent' },
+    pkce: true,
+    clientAuth: 'client_secret_post',
+    // Google's discovery document sets authorization_response_iss_parameter_supported (RFC 9207).
+    issuer: 'https://accounts.google.com',
+    identity: { url: 'https://openidconnect.googleapis.com/v1/userinfo', accountPath: 'sub', labelPath: 'email' },
+  },
+  errors: [
+    ...OAUTH_BASELINE,
+    // A Workspace session-control policy requires the user to sign in again (reauth "rapt" token).
+    { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_subtype', equals: ['invalid_rapt'] },
+    // "Token has been expired or revoked." Google uses the same words for both, including the 7-day expiry
+    // of refresh tokens issued to apps still in "Testing" status.
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
+  ],
+  streams: [...STREAMS_BY_KIND.ad_platform],
+  docsUrl: 'https://developers.google.com/identity/protocols/oauth2/web-server',
+};
+
+/** Graph API version used for Meta's URLs; Meta supports each version for about two years. */
+const META_GRAPH_VERSION = 'v23.0';
+
+const META_ADS: ProviderInput = {
+  id: 'meta_ads',
+  name: 'Meta Ads',
+  kind: 'ad_platform',
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: `https://www.facebook.com/${META_GRAPH_VERSION}/dialog/oauth`,
+    tokenUrl: `https://graph.facebook.com/${META_GRAPH_VERSION}/oauth/access_token`,
+    // ads_management is needed to write url_tags on ads when auto-tagging is on.
+    scopes: ['ads_read', 'ads_management', 'business_management'],
+    scopeSeparator: ',',
+    // Asks again for permissions the person declined or removed since the last consent.
+    authorizeParams: { auth_type: 'rerequest' },
+    // Meta documents PKCE only for its OIDC login flow, and still as "in testing".
+    pkce: false,
+    clientAuth: 'client_secret_post',
+    identity: { url: `https://graph.facebook.com/${META_GRAPH_VERSION}/me?fields=id,name`, accountPath: 'id', labelPath: 'name' },
+    // Meta issues long-lived user tokens (about 60 days) and no refresh tokens; probes call identity instead.
+    refreshable: false,
+  },
+  // Codes from https://developers.facebook.com/docs/graph-api/guides/error-handling.
+  errors: [
+    ...RATE_LIMITED_OR_DOWN,
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error.error_subcode', equals: [458] },
+    { classification: 'needs_reauth', reason: 'admin_changed', path: 'error.error_subcode', equals: [459] },
+    { classification: 'needs_reauth', reason: 'admin_changed', path: 'error.error_subcode', equals: [460] },
+    { classification: 'needs_reauth', reason: 'token_expired', path: 'error.error_subcode', equals: [463] },
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error.error_subcode', equals: [467] },
+    // 190 "Invalid OAuth access token" and 102 "API session" without a subcode we know.
+    { classification: 'needs_reauth', reason: 'unknown', path: 'error.code', equals: [190, 102] },
+    // 1 and 2 are temporary downtime; 4, 17, 32, 341 and 613 are rate limits.
+    { classification: 'transient', path: 'error.code', equals: [1, 2, 4, 17, 32, 341, 613] },
+  ],
+  streams: [...STREAMS_BY_KIND.ad_platform],
+  docsUrl: 'https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow',
+};
+
+const LINKEDIN_ADS: ProviderInput = {
+  id: 'linkedin_ads',
+  name: 'LinkedIn Ads',
+  kind: 'ad_platform',
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: 'https://www.linkedin.com/oauth/v2/authorization',
+    tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
+    revokeUrl: 'https://www.linkedin.com/oauth/v2/revoke',
+    scopes: ['r_ads', 'r_ads_reporting', 'openid', 'profile'],
+    // LinkedIn enables PKCE only for native clients, on request; web apps use the client secret.
+    pkce: false,
+    clientAuth: 'client_secret_post',
+    identity: { url: 'https://api.linkedin.com/v2/userinfo', accountPath: 'sub', labelPath: 'name' },
+  },
+  errors: [
+    ...OAUTH_BASELINE,
+    // Refresh tokens live 365 days from consent and refreshing doesn't extend them.
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
+    // After a successful refresh, a 401 from the API means the member revoked the app.
+    { classification: 'needs_reauth', reason: 'token_revoked', httpStatus: [401] },
+  ],
+  streams: [...STREAMS_BY_KIND.ad_platform],
+  docsUrl: 'https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow',
+};
+
+const MICROSOFT_ADS: ProviderInput = {
+  id: 'microsoft_ads',
+  name: 'Microsoft Advertising',
+  kind: 'ad_platform',
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: MICROSOFT_AUTHORIZE_URL,
+    tokenUrl: MICROSOFT_TOKEN_URL,
+    // The identity platform has no revocation endpoint.
+    scopes: ['https://ads.microsoft.com/msads.manage', 'offline_access'],
+    authorizeParams: MICROSOFT_AUTHORIZE_PARAMS,
+    pkce: true,
+    clientAuth: 'client_secret_post',
+    // The token's audience is Microsoft Advertising, so the account is the Advertising user (GetUser over REST).
+    identity: {
+      url: 'https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13/User/Query',
+      method: 'POST',
+      accountPath: 'User.Id',
+      labelPath: 'User.UserName',
+    },
+  },
+  errors: MICROSOFT_IDENTITY_ERRORS,
+  streams: [...STREAMS_BY_KIND.ad_platform],
+  docsUrl: 'https://learn.microsoft.com/advertising/guides/authentication-oauth',
+};
+
+const SALESFORCE: ProviderInput = {
+  id: 'salesforce',
+  name: 'Salesforce',
+  kind: 'crm',
+  // Endpoints from https://login.salesforce.com/.well-known/openid-configuration.
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: 'https://login.salesforce.com/services/oauth2/authorize',
+    tokenUrl: 'https://login.salesforce.com/services/oauth2/token',
+    revokeUrl: 'https://login.salesforce.com/services/oauth2/revoke',
+    // `id` grants the identity URL service that userinfo belongs to; the connected app must allow it.
+    scopes: ['api', 'refresh_token', 'id'],
+    pkce: true,
+    clientAuth: 'client_secret_post',
+    identity: {
+      url: 'https://login.salesforce.com/services/oauth2/userinfo',
+      accountPath: 'organization_id',
+      labelPath: 'preferred_username',
+    },
+  },
+  errors: [
+    ...OAUTH_BASELINE,
+    // Also what the oldest grant gets once a user passes 5 grants for the same app.
+    { classification: 'needs_reauth', reason: 'token_expired', path: 'error_description', includes: 'expired access/refresh token' },
+    // After a password change or a deactivation.
+    { classification: 'needs_reauth', reason: 'admin_changed', path: 'error_description', includes: 'authentication failure' },
+    { classification: 'needs_reauth', reason: 'admin_changed', path: 'error', equals: ['inactive_user'] },
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
+    { classification: 'transient', path: 'error', equals: ['rate_limit_exceeded'] },
+    // The REST API answers 403 with this code when the org's daily API allowance is used up.
+    { classification: 'transient', path: '0.errorCode', equals: ['REQUEST_LIMIT_EXCEEDED'] },
+  ],
+  streams: [...STREAMS_BY_KIND.crm],
+  docsUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm',
+};
+
+/**
+ * Dynamics 365 runs on the Dynamics CRM resource, whose hostname is each org's own. The Global Discovery
+ * Service shares that resource's `user_impersonation` permission without naming an org, so one consent
+ * covers the org and the refresh token can later be redeemed for `https://<org>.crm.dynamics.com`.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/discovery-service
+ */
+const DYNAMICS_365: ProviderInput = {
+  id: 'dynamics365',
+  name: 'Microsoft Dynamics 365',
+  kind: 'crm',
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: MICROSOFT_AUTHORIZE_URL,
+    tokenUrl: MICROSOFT_TOKEN_URL,
+    scopes: ['https://globaldisco.crm.dynamics.com/user_impersonation', 'offline_access'],
+    authorizeParams: MICROSOFT_AUTHORIZE_PARAMS,
+    pkce: true,
+    clientAuth: 'client_secret_post',
+    // Every environment the user reaches lives in their Entra tenant, so the tenant is the stable account id.
+    identity: {
+      url: 'https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances',
+      accountPath: 'value.0.TenantId',
+      labelPath: 'value.0.FriendlyName',
+    },
+  },
+  errors: MICROSOFT_IDENTITY_ERRORS,
+  streams: [...STREAMS_BY_KIND.crm],
+  docsUrl: 'https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth',
+};
+
+const HUBSPOT: ProviderInput = {
+  id: 'hubspot',
+  name: 'HubSpot',
+  kind: 'crm',
+  // v1 OAuth endpoints; HubSpot deprecates them on 2027-02-16 in favour of /oauth/v3.
+  auth: {
+    type: 'oauth2',
+    authorizeUrl: 'https://app.hubspot.com/oauth/authorize',
+    tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
+    // HubSpot deletes refresh tokens with DELETE /oauth/v1/refresh-tokens/:token, not RFC 7009 revocation.
+    scopes: [
+      'oauth',
+      'crm.objects.contacts.read',
+      'crm.objects.contacts.write',
+      'crm.objects.companies.read',
+      'crm.objects.companies.write',
+      'crm.objects.deals.read',
+      'crm.objects.deals.write',
+    ],
+    pkce: true,
+    clientAuth: 'client_secret_post',
+    identity: {
+      url: 'https://api.hubapi.com/oauth/v1/access-tokens/{accessToken}',
+      accountPath: 'hub_id',
+      labelPath: 'hub_domain',
+    },
+  },
+  errors: [
+    ...OAUTH_BASELINE,
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'status', equals: ['BAD_REFRESH_TOKEN'] },
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
+    // An expired access token: refreshing fixes it, nobody needs to reauthorize.
+    { classification: 'transient', path: 'category', equals: ['EXPIRED_AUTHENTICATION'] },
+  ],
+  streams: [...STREAMS_BY_KIND.crm],
+  docsUrl: 'https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/guide',
+};
+
+export const BUILT_IN_PROVIDERS: ProviderInput[] = [
+  GOOGLE_ADS,
+  META_ADS,
+  LINKEDIN_ADS,
+  MICROSOFT_ADS,
+  SALESFORCE,
+  DYNAMICS_365,
+  HUBSPOT,
+];
+
+// --- Generic providers, configured from the environment ---
+
+type GenericConfig = Pick<Config, 'genericOAuth' | 'genericApiKey'>;
+
+function genericOAuthProvider(config: NonNullable<Config['genericOAuth']>): ProviderInput {
+  return {
+    id: 'generic_oauth2',
+    name: config.name,
+    kind: config.kind,
+    auth: {
+      type: 'oauth2',
+      authorizeUrl: config.authorizeUrl,
+      tokenUrl: config.tokenUrl,
+      revokeUrl: config.revokeUrl,
+      scopes: config.scopes,
+      identity: { url: config.userinfoUrl, accountPath: config.accountClaim },
+    },
+    errors: [
+      ...OAUTH_BASELINE,
+      { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
+      { classification: 'needs_reauth', reason: 'token_revoked', httpStatus: [401] },
+    ],
+    streams: [...STREAMS_BY_KIND[config.kind]],
+  };
+}
+
+function genericApiKeyProvider(config: NonNullable<Config['genericApiKey']>): ProviderInput {
+  return {
+    id: 'generic_api_key',
+    name: config.name,
+    kind: config.kind,
+    auth: {
+      type: 'api_key',
+      probeUrl: config.probeUrl,
+      header: config.header,
+      accountPath: config.accountClaim,
+      keyHelp: `Create a new API key in ${config.name}'s settings and paste it here. The old key stops working once it is replaced.`,
+    },
+    errors: [
+      ...RATE_LIMITED_OR_DOWN,
+      { classification: 'needs_reauth', reason: 'token_revoked', httpStatus: [401, 403] },
+    ],
+    streams: [...STREAMS_BY_KIND[config.kind]],
+  };
+}
+
+// --- The catalog ---
+
+export interface Catalog {
+  get(id: string): ProviderDefinition | undefined;
+  /** Like `get`, for ids that must exist (a stored connection's provider); throws naming the unknown id. */
+  require(id: string): ProviderDefinition;
+  list(): ProviderDefinition[];
+}
+
+export function buildCatalog(config: GenericConfig): Catalog {
+  const inputs = [...BUILT_IN_PROVIDERS, ...configuredGenericProviders(config)];
+  const byId = new Map(inputs.map((input) => [input.id, parseProvider(input)]));
+  return {
+    get: (id) => byId.get(id),
+    require: (id) => {
+      const provider = byId.get(id);
+      if (!provider) throw new Error(`Unknown provider "${id}". Known providers: ${[...byId.keys()].join(', ')}.`);
+      return provider;
+    },
+    list: () => [...byId.values()],
+  };
+}
+
+function configuredGenericProviders(config: GenericConfig): ProviderInput[] {
+  const providers: ProviderInput[] = [];
+  if (config.genericOAuth) providers.push(genericOAuthProvider(config.genericOAuth));
+  if (config.genericApiKey) providers.push(genericApiKeyProvider(config.genericApiKey));
+  return providers;
+}
+
+function parseProvider(input: ProviderInput): ProviderDefinition {
+  const result = providerSchema.safeParse(input);
+  if (!result.success) {
+    throw new Error(`Provider "${input.id}" is not a valid catalog entry:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}

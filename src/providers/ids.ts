@@ -1,0 +1,16 @@
+/** Provider ids from shared/CONTRACTS.md. Built-in OAuth providers read `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`. */
+export const BUILT_IN_OAUTH_PROVIDER_IDS = [
+  'google_ads',
+  'meta_ads',
+  'linkedin_ads',
+  'microsoft_ads',
+  'salesforce',
+  'dynamics365',
+  'hubspot',
+] as const;
+
+export const GENERIC_PROVIDER_IDS = ['generic_oauth2', 'generic_api_key'] as const;
+
+export const PROVIDER_IDS = [...BUILT_IN_OAUTH_PROVIDER_IDS, ...GENERIC_PROVIDER_IDS] as const;
+
+export type ProviderId = (typeof PROVIDER_IDS)[number];
