@@ -1,0 +1,247 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { oauthClientFor, type Config } from './config';
+import { openDatabase, type Database } from './db/client';
+import { assertSecretsReadable } from './db/credentials';
+import { outboxStats } from './db/outbox';
+import type { StatusEngineDeps } from './domain/status-engine';
+import type { ConnectionDeps } from './domain/connections';
+import { mountAdminApi } from './http/admin';
+import { mountHealth } from './http/health';
+import { ingestHandler } from './http/ingest';
+import { Router, sendError, sendJson } from './http/router';
+import { OutboxDispatcher, type DeliveryHandler } from './jobs/outbox-dispatcher';
+import { DatabaseRunCoordinator } from './jobs/run-coordinator';
+import { Scheduler } from './jobs/scheduler';
+import { probeDepsFromCore, registerProbeSweep } from './jobs/probe-sweep';
+import { DIGEST_POST_KIND } from './domain/digest';
+import { HOME_REFRESH_KIND } from './domain/home';
+import { checkNow } from './domain/probe';
+import { digestPostHandler, registerDigestJob } from './jobs/digest';
+import { ALERT_REMINDER_KIND, registerRemindersJob, reminderHandler } from './jobs/reminders';
+import { registerCommands } from './slack/listeners/commands';
+import { homeRefreshHandler, registerHome } from './slack/listeners/home';
+import { systemClock, type Clock } from './lib/clock';
+import { AppError } from './lib/errors';
+import { KeyRing } from './lib/key-ring';
+import { createLogger, SecretRegistry, type Logger, type LogSink } from './lib/logger';
+import { Metrics } from './lib/metrics';
+import { buildCatalog, type Catalog } from './providers/catalog';
+import { OUTBOX_KINDS } from './domain/notifications';
+import { webhookDeliveryHandler } from './http/outbound-webhook';
+import { createSlackApp, type SlackApp } from './slack/bolt';
+import { createSlackClients, slackTokenRefresher } from './slack/clients';
+import { slackDeliveryHandlers } from './slack/delivery';
+import { registerActions } from './slack/listeners/actions';
+import { registerEvents } from './slack/listeners/events';
+import { reauthorizeStarter } from './slack/reauthorize';
+import { slackRouteGuard } from './http/slack-guard';
+import { mountOAuthRoutes } from './http/oauth-routes';
+
+/**
+ * Builds the whole app from a validated config: database, domain, HTTP routes, Slack and jobs. `main.ts`
+ * calls it for production; tests call it with their own config, clock and log sink.
+ */
+
+export interface AppOptions {
+  clock?: Clock;
+  logSink?: LogSink;
+}
+
+export interface Core {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  secrets: SecretRegistry;
+  metrics: Metrics;
+  db: Database;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  engine: StatusEngineDeps;
+  connections: ConnectionDeps;
+}
+
+export interface ReconnectApp {
+  core: Core;
+  slack: SlackApp | null;
+  router: Router;
+  dispatcher: OutboxDispatcher;
+  scheduler: Scheduler;
+  server: http.Server;
+  /** Listens on config.port (0 picks a free port) and starts the jobs; resolves with the URL. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function createCore(config: Config, options: AppOptions = {}): Promise<Core> {
+  const secrets = new SecretRegistry();
+  secrets.add(
+    config.ingestSecret,
+    config.adminToken,
+    config.outboundWebhook?.secret,
+    config.genericOAuth?.clientSecret,
+    ...(config.slack?.mode === 'http' ? [config.slack.signingSecret, config.slack.botToken, config.slack.install?.clientSecret, config.slack.install?.stateSecret] : []),
+    ...(config.slack?.mode === 'socket' ? [config.slack.appToken, config.slack.botToken, config.slack.signingSecret] : []),
+    ...Object.values(config.providerCredentials).map((credentials) => credentials?.clientSecret),
+    ...config.encryptionKeys.map((key) => key.key.toString('base64')),
+  );
+  const logger = createLogger({ level: config.logLevel, secrets, sink: options.logSink });
+  const clock = options.clock ?? systemClock;
+  const db = await openDatabase(config.databaseUrl);
+  const keyRing = new KeyRing(config.encryptionKeys);
+  try {
+    await assertSecretsReadable(db.prisma, keyRing);
+  } catch (error) {
+    await db.close();
+    throw new Error(`Stored secrets can't be decrypted with ENCRYPTION_KEYS: ${(error as Error).message}`);
+  }
+  const catalog = buildCatalog(config);
+  const engine: StatusEngineDeps = {
+    prisma: db.prisma,
+    clock,
+    catalog,
+    settings: { flapWindowMinutes: config.flapWindowMinutes, outboundWebhook: Boolean(config.outboundWebhook) },
+  };
+  return {
+    config,
+    clock,
+    logger,
+    secrets,
+    metrics: new Metrics(),
+    db,
+    keyRing,
+    catalog,
+    engine,
+    connections: { prisma: db.prisma, clock, keyRing, catalog, engine },
+  };
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<ReconnectApp> {
+  const core = await createCore(config, options);
+  const { logger, metrics, db, clock } = core;
+  if (core.config.usingDevelopmentKey) {
+    logger.warn('ENCRYPTION_KEYS is not set: using the development key. Never do this in production.');
+  }
+
+  const incidentDeps = { prisma: db.prisma, clock, catalog: core.catalog };
+  const installations = { prisma: db.prisma, keyRing: core.keyRing, clock, refresh: slackTokenRefresher(config) };
+  const clients = createSlackClients({ config, installations });
+  const handlers: Record<string, DeliveryHandler> = {
+    [OUTBOX_KINDS.webhookReauthorized]: webhookDeliveryHandler({ config: config.outboundWebhook, clock, logger }),
+    ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics }),
+    [HOME_REFRESH_KIND]: homeRefreshHandler({ ...incidentDeps, command: config.slackCommand, clients }),
+    [DIGEST_POST_KIND]: digestPostHandler({ ...incidentDeps, clients }),
+    [ALERT_REMINDER_KIND]: reminderHandler({ ...incidentDeps, clients }),
+  };
+  const dispatcher = new OutboxDispatcher({ prisma: db.prisma, clock, logger, metrics, handlers, pollMs: config.outboxPollMs, leaseMs: config.outboxLeaseMs });
+
+  const coordinator = new DatabaseRunCoordinator(db.prisma, clock, dispatcher.owner);
+  const scheduler = new Scheduler(coordinator, logger);
+  scheduler.schedule('prune-scheduler-leases', '17 3 * * *', () => coordinator.prune());
+  const probeDeps = probeDepsFromCore(core);
+  registerProbeSweep(scheduler, probeDeps);
+  registerDigestJob(scheduler, { prisma: db.prisma, clock, logger, kick: () => dispatcher.kick() });
+  registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders, kick: () => dispatcher.kick() });
+
+  const slack = createSlackApp({ config, logger, installations });
+  if (slack) {
+    const reauthorize = reauthorizeStarter({
+      ...incidentDeps,
+      publicUrl: config.publicUrl,
+      linkTtlMinutes: config.reauthLinkTtlMinutes,
+      allowedUsers: config.reauthAllowedUsers,
+    });
+    registerActions(slack.app, { ...incidentDeps, kick: () => dispatcher.kick(), reauthorize });
+    registerCommands(slack.app, {
+      ...incidentDeps,
+      publicUrl: config.publicUrl,
+      linkTtlMinutes: config.reauthLinkTtlMinutes,
+      allowedUsers: config.reauthAllowedUsers,
+      command: config.slackCommand,
+      checkNow: (connectionId) => checkNow(probeDeps, connectionId),
+      kick: () => dispatcher.kick(),
+    });
+    registerHome(slack.app, { ...incidentDeps, command: config.slackCommand });
+    registerEvents(slack.app, { installationStore: slack.installationStore, logger });
+    slack.app.error(async (error) => {
+      logger.error('slack listener failed', { error });
+    });
+  }
+  metrics.gauge('reconnect_outbox_depth', 'Outbox rows waiting to be delivered', async () => [
+    { value: (await outboxStats(db.prisma, clock.now())).depth },
+  ]);
+  metrics.gauge('reconnect_outbox_oldest_age_seconds', 'Age of the oldest undelivered outbox row', async () => [
+    { value: (await outboxStats(db.prisma, clock.now())).oldestAgeSeconds },
+  ]);
+
+  const router = new Router();
+  mountHealth(router, { prisma: db.prisma, metrics, notReadyBecause: () => (config.slack ? null : 'Slack credentials not configured') });
+  router.add('POST', '/api/v1/connection-events', async (ctx) => {
+    await ingestHandler({ prisma: db.prisma, engine: core.engine, secret: config.ingestSecret, now: () => clock.now() })(ctx);
+    dispatcher.kick();
+  });
+  mountAdminApi(router, { ...core.connections, adminToken: config.adminToken });
+  mountOAuthRoutes(router, {
+    ...core.connections,
+    publicUrl: config.publicUrl,
+    allowInsecureHttp: config.allowInsecureHttp,
+    timeoutMs: config.probe.timeoutMs,
+    clientFor: (providerId) => oauthClientFor(config, providerId),
+    metrics,
+    onChange: () => dispatcher.kick(),
+  });
+  const slackRoute = slackRouteGuard(slack?.handle ?? null, () => clock.now());
+  for (const path of ['/slack/events', '/slack/install', '/slack/oauth_redirect']) {
+    router.add('POST', path, slackRoute);
+    router.add('GET', path, slackRoute);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://internal');
+    const matched = router.match(req.method ?? 'GET', url.pathname);
+    if (matched === null) return sendJson(res, 404, { error: 'not_found', message: `No route for ${url.pathname}.` });
+    if (matched === 'method_not_allowed') return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed here.` });
+    // Through a promise chain so a handler that throws synchronously is answered too.
+    Promise.resolve().then(() => matched.handler({ req, res, url, params: matched.params })).catch((error: unknown) => {
+      if (error instanceof AppError) metrics.inc('reconnect_http_refusals_total', { code: error.code }, 1, 'Requests answered with a 4xx on purpose');
+      sendError(res, error, logger);
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+
+  let stopping: Promise<void> | null = null;
+  return {
+    core,
+    slack,
+    router,
+    dispatcher,
+    scheduler,
+    server,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, resolve);
+      });
+      dispatcher.start();
+      scheduler.start();
+      await slack?.start();
+      const { port } = server.address() as AddressInfo;
+      logger.info('Reconnect is listening', { port, database: db.description, slack: config.slack?.mode ?? 'not configured' });
+      return `http://127.0.0.1:${port}`;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await slack?.stop();
+        await scheduler.stop();
+        await dispatcher.stop();
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}

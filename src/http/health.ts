@@ -1,0 +1,31 @@
+import type { Prisma } from '../db/client';
+import type { Metrics } from '../lib/metrics';
+import { sendJson, type Router } from './router';
+
+export interface HealthDeps {
+  prisma: Prisma;
+  metrics: Metrics;
+  /** Null when ready, else what is missing (shown on /readyz). */
+  notReadyBecause: () => string | null;
+}
+
+export function mountHealth(router: Router, deps: HealthDeps): void {
+  router.add('GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok' }));
+
+  router.add('GET', '/readyz', async ({ res }) => {
+    const problems: string[] = [];
+    try {
+      await deps.prisma.$queryRawUnsafe('SELECT 1 FROM _reconnect_migrations LIMIT 1');
+    } catch {
+      problems.push('database unreachable or migrations not applied');
+    }
+    const why = deps.notReadyBecause();
+    if (why) problems.push(why);
+    sendJson(res, problems.length ? 503 : 200, problems.length ? { status: 'not_ready', problems } : { status: 'ready' });
+  });
+
+  router.add('GET', '/metrics', async ({ res }) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(await deps.metrics.render());
+  });
+}

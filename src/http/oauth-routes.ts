@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps, type FlowRefusal } from '../domain/reauth-flow';
+import type { Metrics } from '../lib/metrics';
+import { apiKeyFormPage, resultPage } from './pages';
+import { readBody, sendHtml, type Router } from './router';
+
+/**
+ * GET /oauth/start?t=… (the single-use link from Slack), GET /oauth/callback (the provider's answer) and
+ * POST /oauth/api-key (the API-key form). The browser that opened the link gets an HttpOnly cookie, and
+ * only that browser can finish the flow.
+ */
+
+const COOKIE = 'reconnect_flow';
+const GONE: FlowRefusal[] = ['link_used', 'link_expired', 'state_used', 'state_expired'];
+
+export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Metrics; onChange: () => void }): void {
+  const secure = deps.publicUrl.startsWith('https://');
+  const setCookie = (res: ServerResponse, value: string) =>
+    res.setHeader('set-cookie', `${COOKIE}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`);
+
+  router.add('GET', '/oauth/start', async ({ res, url }) => {
+    const token = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/).safeParse(url.searchParams.get('t'));
+    if (!token.success) return refuse(res, deps, new FlowError('link_unknown', 'This link is not valid; ask for a new one with the Reauthorize button in Slack.'));
+    try {
+      const started = await openLink(deps, token.data);
+      setCookie(res, started.browserSecret);
+      if (started.kind === 'redirect') {
+        res.writeHead(302, { location: started.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+        res.end();
+        return;
+      }
+      sendHtml(res, 200, apiKeyFormPage({
+        connectionName: started.connection.name,
+        providerName: started.provider.name,
+        account: started.connection.externalAccountId,
+        help: started.provider.auth.type === 'api_key' ? started.provider.auth.keyHelp : '',
+        flowToken: started.flowToken,
+        csrfToken: started.csrfToken,
+      }));
+    } catch (error) {
+      refuse(res, deps, error);
+    }
+  });
+
+  router.add('GET', '/oauth/callback', async ({ req, res, url }) => {
+    try {
+      const connection = await completeOAuth(deps, callbackUrl(deps.publicUrl, url), readCookie(req));
+      deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
+      deps.onChange();
+      sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'Data starts flowing again; the alert in Slack now says so.', slackLink(connection.teamId)));
+    } catch (error) {
+      deps.onChange();
+      refuse(res, deps, error);
+    }
+  });
+
+  router.add('POST', '/oauth/api-key', async ({ req, res }) => {
+    const form = z
+      .object({ flow: z.string().min(20).max(100), csrf: z.string().min(20).max(100), apiKey: z.string().trim().min(1).max(8000) })
+      .safeParse(Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
+    if (!form.success) return sendHtml(res, 400, resultPage('bad', 'That form was incomplete', 'Enter the new API key, or start again from Slack.'));
+    try {
+      const connection = await completeApiKey(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, apiKey: form.data.apiKey }, readCookie(req));
+      deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
+      deps.onChange();
+      sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'The new key works; data pulls resume.', slackLink(connection.teamId)));
+    } catch (error) {
+      deps.onChange();
+      if (error instanceof FlowError && error.refusal === 'invalid_key' && error.connection) {
+        deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.refusal }, 1, 'Reauthorizations refused');
+        const provider = deps.catalog.require(error.connection.provider);
+        return sendHtml(res, 400, apiKeyFormPage({
+          connectionName: error.connection.name,
+          providerName: provider.name,
+          account: error.connection.externalAccountId,
+          help: provider.auth.type === 'api_key' ? provider.auth.keyHelp : '',
+          flowToken: form.data.flow,
+          csrfToken: form.data.csrf,
+          error: error.message,
+        }));
+      }
+      refuse(res, deps, error);
+    }
+  });
+}
+
+function refuse(res: ServerResponse, deps: { metrics: Metrics }, error: unknown): void {
+  if (!(error instanceof FlowError)) throw error;
+  deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.refusal }, 1, 'Reauthorizations refused');
+  const status = GONE.includes(error.refusal) ? 410 : error.refusal === 'not_configured' ? 503 : error.refusal === 'connection_gone' ? 404 : error.refusal === 'other_browser' || error.refusal === 'csrf' ? 403 : 400;
+  sendHtml(res, status, resultPage('bad', 'Reauthorization did not go through', error.message));
+}
+
+/** The redirect URI is built from PUBLIC_URL, never from the request's Host header (RFC 9700). */
+function callbackUrl(publicUrl: string, url: URL): URL {
+  const callback = new URL(`${publicUrl}/oauth/callback`);
+  callback.search = url.search;
+  return callback;
+}
+
+function readCookie(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+const slackLink = (teamId: string) => `https://slack.com/app_redirect?team=${encodeURIComponent(teamId)}`;

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma } from '../db/client';
+import { claim, markFailed, markSent, releaseLeases, reschedule, type ClaimedMessage } from '../db/outbox';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+
+/**
+ * Delivers outbox rows. Handlers are registered per kind and say how a delivery went; the dispatcher
+ * owns retries (exponential backoff with jitter, or the exact time a 429's Retry-After asks for), so a
+ * rate-limited Slack call never blocks the other rows.
+ */
+
+export type DeliveryOutcome =
+  | { status: 'sent'; result?: unknown }
+  | { status: 'retry'; afterMs?: number; error: string }
+  | { status: 'failed'; error: string };
+
+export type DeliveryHandler = (message: ClaimedMessage) => Promise<DeliveryOutcome>;
+
+export interface DispatcherOptions {
+  prisma: Prisma;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  handlers: Record<string, DeliveryHandler>;
+  pollMs: number;
+  leaseMs?: number;
+  batchSize?: number;
+  maxAttempts?: number;
+  /** Cap on one backoff step. */
+  maxBackoffMs?: number;
+}
+
+export class OutboxDispatcher {
+  readonly owner = `replica-${randomUUID()}`;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    if (this.options.pollMs > 0) this.schedule(0);
+  }
+
+  /** Runs a pass now (after a commit that enqueued work), or right after the pass under way. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.runOnce();
+  }
+
+  /** One pass: claim a batch and deliver it. Tests call this directly. */
+  async runOnce(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      await this.running;
+      return 0;
+    }
+    let delivered = 0;
+    this.running = (async () => {
+      do {
+        this.again = false;
+        delivered += await this.pass();
+      } while (this.again && !this.stopped);
+    })();
+    try {
+      await this.running;
+    } catch (error) {
+      this.options.logger.error('outbox pass failed', { error });
+    } finally {
+      this.running = null;
+    }
+    return delivered;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+    await releaseLeases(this.options.prisma, this.owner).catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.runOnce();
+      this.schedule(this.options.pollMs);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<number> {
+    const { prisma, clock } = this.options;
+    let delivered = 0;
+    for (;;) {
+      const batch = await claim(prisma, {
+        owner: this.owner,
+        now: clock.now(),
+        leaseMs: this.options.leaseMs ?? 60_000,
+        limit: this.options.batchSize ?? 20,
+      });
+      if (batch.length === 0) return delivered;
+      // Rows of one incident go in order (the alert before its thread replies); others run side by side.
+      const groups = new Map<string, ClaimedMessage[]>();
+      for (const message of batch) {
+        const key = message.incidentId ?? message.id;
+        groups.set(key, [...(groups.get(key) ?? []), message]);
+      }
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          for (const message of group) if (await this.deliver(message)) delivered += 1;
+        }),
+      );
+      if (this.stopped) return delivered;
+    }
+  }
+
+  private async deliver(message: ClaimedMessage): Promise<boolean> {
+    const { prisma, clock, logger, metrics } = this.options;
+    const handler = this.options.handlers[message.kind];
+    let outcome: DeliveryOutcome;
+    if (!handler) {
+      outcome = { status: 'failed', error: `no handler for ${message.kind}` };
+    } else {
+      try {
+        outcome = await handler(message);
+      } catch (error) {
+        outcome = { status: 'retry', error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    const log = logger.child({ outboxId: message.id, kind: message.kind, attempt: message.attempts });
+    if (outcome.status === 'sent') {
+      await markSent(prisma, message, this.owner, clock.now(), outcome.result);
+      metrics.inc('reconnect_outbox_delivered_total', { kind: message.kind }, 1, 'Outbox rows delivered');
+      return true;
+    }
+    if (outcome.status === 'retry' && message.attempts < (this.options.maxAttempts ?? 12)) {
+      const delay = outcome.afterMs ?? this.backoff(message.attempts);
+      log.warn('outbox delivery will be retried', { error: outcome.error, inMs: delay });
+      metrics.inc('reconnect_outbox_retries_total', { kind: message.kind }, 1, 'Outbox deliveries rescheduled');
+      await reschedule(prisma, message, this.owner, new Date(clock.now().getTime() + delay), outcome.error);
+      return false;
+    }
+    log.error('outbox delivery failed for good', { error: outcome.error });
+    metrics.inc('reconnect_outbox_failed_total', { kind: message.kind }, 1, 'Outbox rows given up on');
+    await markFailed(prisma, message, this.owner, outcome.error);
+    return false;
+  }
+
+  /** 1 s, 2 s, 4 s ... capped, with ±20 % jitter so replicas retrying together spread out. */
+  private backoff(attempt: number): number {
+    const base = Math.min(this.options.maxBackoffMs ?? 15 * 60_000, 1000 * 2 ** Math.max(0, attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+}

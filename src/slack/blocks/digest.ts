@@ -1,0 +1,58 @@
+import type { Digest, DigestIncident } from '../../domain/digest';
+import { formatDuration } from '../../domain/impact';
+import { countsLine, STATUS_EMOJI } from './connections';
+import { packLines } from './lines';
+import { context, escapeMrkdwn, header, section, slackDate, type Block } from './text';
+
+/**
+ * The daily digest message. A good day is one line; a quiet subscription skips good days entirely
+ * (null), so the channel only hears about problems.
+ */
+
+/** Slack's 50 blocks for a message, less the header, the counts and two "not shown" notes. */
+const INCIDENT_BLOCKS = 44;
+
+export function digestMessage(digest: Digest, options: { quiet: boolean }): { text: string; blocks: Block[] } | null {
+  const { counts } = digest;
+  const allWell = counts.authorization_required === 0 && counts.degraded === 0 && digest.openIncidents.length === 0;
+  if (allWell) {
+    if (options.quiet) return null;
+    const back = digest.reconnected.length ? ` ${digest.reconnected.length} reconnected in the last 24 h.` : '';
+    const all = counts.total === 1 ? 'The one connection is healthy.' : `All ${counts.total} connections healthy.`;
+    const text = counts.total === 0 ? 'No data connections to report on yet.' : `${STATUS_EMOJI.connected} ${all}${back}`;
+    return { text, blocks: [section(text)] };
+  }
+
+  const blocks: Block[] = [header('Daily connection digest'), context(countsLine(counts))];
+  const incidents = packLines(digest.openIncidents.map(incidentItem), INCIDENT_BLOCKS);
+  blocks.push(...incidents.blocks);
+  const hidden = digest.openIncidents.length - incidents.shown;
+  if (hidden > 0) blocks.push(context(`…and ${hidden} more open incident${hidden === 1 ? '' : 's'} not shown. App Home lists them all.`));
+  if (digest.reconnected.length) {
+    const lines = digest.reconnected.map(
+      (back) => `${STATUS_EMOJI.connected} *${escapeMrkdwn(back.connectionName)}* · ${escapeMrkdwn(back.providerName)} · back ${slackDate(back.closedAt)} after ${formatDuration(back.outageMinutes)}`,
+    );
+    const packed = packLines(['*Reconnected in the last 24 h*', ...lines], 1);
+    blocks.push(...packed.blocks);
+    const notShown = lines.length - (packed.shown - 1);
+    if (notShown > 0) blocks.push(context(`…and ${notShown} more reconnected.`));
+  }
+  return { text: fallbackText(digest), blocks };
+}
+
+function incidentItem(incident: DigestIncident): string {
+  return [
+    `${STATUS_EMOJI.authorization_required} *${escapeMrkdwn(incident.connectionName)}* · ${escapeMrkdwn(incident.providerName)} · needs reauthorization for ${formatDuration(incident.ageMinutes)} (since ${slackDate(incident.openedAt)})`,
+    ...incident.impact.map((line) => `    • ${line.text}`),
+  ].join('\n');
+}
+
+/** For notifications and screen readers: what is wrong, and whether data is being lost. */
+function fallbackText(digest: Digest): string {
+  const losing = digest.openIncidents.filter((incident) => incident.losingData).map((incident) => incident.connectionName);
+  const parts = [
+    `${digest.counts.authorization_required} connection${digest.counts.authorization_required === 1 ? '' : 's'} need reauthorization`,
+    `${digest.counts.degraded} degraded`,
+  ];
+  return `Daily digest: ${parts.join(', ')}.${losing.length ? ` Data is being lost on ${losing.join(', ')}.` : ''}`.slice(0, 3000);
+}

@@ -1,0 +1,126 @@
+import type { ConnectionStatus } from '../../db/connections';
+import { needingAttention, statusCounts, type WorkspaceConnection } from '../../domain/overview';
+import type { ConnectionKind } from '../../providers/definition';
+import { ACTION_IDS } from '../ids';
+import { connectionLine, countsLine } from './connections';
+import { packLines } from './lines';
+import { context, header, mrkdwn, plain, slackDate, type Block } from './text';
+
+/**
+ * The App Home tab: every connection of the workspace grouped by kind, the ones needing reauthorization
+ * first with a Reauthorize button each. Slack allows 100 blocks in a Home view, so healthy connections
+ * are packed many to a block, and when even that runs out the page says how many it leaves out.
+ */
+
+const MAX_BLOCKS = 100;
+
+const GROUPS: { kind: ConnectionKind; label: string }[] = [
+  { kind: 'ad_platform', label: 'Ad platforms' },
+  { kind: 'crm', label: 'CRMs' },
+  { kind: 'integration', label: 'Integrations' },
+];
+
+const HIDDEN_WORDS: Record<Exclude<ConnectionStatus, 'disabled'>, string> = {
+  authorization_required: 'need reauthorization',
+  degraded: 'degraded',
+  connected: 'connected',
+};
+
+export interface HomeInput {
+  connections: readonly WorkspaceConnection[];
+  now: Date;
+  command: string;
+}
+
+interface Group {
+  label: string;
+  /** Each gets a block of its own with the Reauthorize button. */
+  withButton: WorkspaceConnection[];
+  /** Everything else, most urgent first, packed into shared blocks. */
+  listed: WorkspaceConnection[];
+}
+
+export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
+  const blocks: Block[] = [
+    header('Data connections'),
+    context(`${countsLine(statusCounts(input.connections))} · updated ${slackDate(input.now)}`),
+  ];
+  if (input.connections.length === 0) return { type: 'home', blocks };
+
+  const groups = groupsOf(input.connections);
+  // Per group: its header, at least one block of lines and room for the "not shown" note.
+  const budget = MAX_BLOCKS - blocks.length - groups.length * 3;
+  const rows = dealInTurns(groups.map((group) => group.withButton.length), budget);
+  // Red keys without a row of their own still lead their group's list, just without a button.
+  groups.forEach((group, index) => group.listed.unshift(...group.withButton.splice(rows[index] ?? 0)));
+
+  let spareLineBlocks = budget - rows.reduce((sum, count) => sum + count, 0);
+  for (const group of groups) {
+    const lines = group.listed.map((connection) => connectionLine(connection, connection.status === 'connected' ? 'compact' : 'full'));
+    const wanted = packLines(lines, Number.MAX_SAFE_INTEGER).blocks.length;
+    const extra = Math.min(Math.max(0, wanted - 1), spareLineBlocks);
+    spareLineBlocks -= extra;
+    blocks.push(header(`${group.label} (${group.withButton.length + group.listed.length})`));
+    blocks.push(...group.withButton.map(rowWithButton));
+    const packed = packLines(lines, 1 + extra);
+    blocks.push(...packed.blocks);
+    const hidden = group.listed.slice(packed.shown);
+    if (hidden.length > 0) blocks.push(context(hiddenNote(hidden, input.command)));
+  }
+  return { type: 'home', blocks };
+}
+
+function groupsOf(connections: readonly WorkspaceConnection[]): Group[] {
+  const groups: Group[] = [];
+  for (const { kind, label } of GROUPS) {
+    const ofKind = connections.filter((connection) => connection.kind === kind);
+    if (ofKind.length === 0) continue;
+    const attention = needingAttention(ofKind);
+    const healthy = ofKind.filter((connection) => !attention.includes(connection)).sort((a, b) => a.name.localeCompare(b.name));
+    const canReauthorize = (connection: WorkspaceConnection) => connection.status === 'authorization_required' && connection.openIncidentId !== null;
+    groups.push({
+      label,
+      withButton: attention.filter(canReauthorize),
+      listed: [...attention.filter((connection) => !canReauthorize(connection)), ...healthy],
+    });
+  }
+  return groups;
+}
+
+/** Hands out `budget` slots one per group in turn, so one big group can't leave the others without any. */
+function dealInTurns(wants: number[], budget: number): number[] {
+  const dealt = wants.map(() => 0);
+  let left = budget;
+  while (left > 0 && dealt.some((count, index) => count < (wants[index] ?? 0))) {
+    dealt.forEach((count, index) => {
+      if (left > 0 && count < (wants[index] ?? 0)) {
+        dealt[index] = count + 1;
+        left -= 1;
+      }
+    });
+  }
+  return dealt;
+}
+
+function rowWithButton(connection: WorkspaceConnection): Block {
+  return {
+    type: 'section',
+    block_id: `home:${connection.id}`,
+    text: mrkdwn(connectionLine(connection, 'full')),
+    accessory: {
+      type: 'button',
+      action_id: ACTION_IDS.reauthorize,
+      style: 'primary',
+      text: plain('Reauthorize', 75),
+      value: connection.openIncidentId,
+    },
+  };
+}
+
+function hiddenNote(hidden: readonly WorkspaceConnection[], command: string): string {
+  const counts = statusCounts(hidden);
+  const parts = (Object.keys(HIDDEN_WORDS) as (keyof typeof HIDDEN_WORDS)[])
+    .filter((status) => counts[status] > 0)
+    .map((status) => `${counts[status]} ${HIDDEN_WORDS[status]}`);
+  return `…and ${hidden.length} more not shown here (${parts.join(', ')}). \`${command} list\` lists every connection.`;
+}

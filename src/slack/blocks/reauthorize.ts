@@ -1,0 +1,22 @@
+import type { ReauthStart } from '../../domain/reauthorization';
+import { mention } from './text';
+
+/**
+ * The ephemeral answer to "reauthorize this": the single-use link, or who may use it instead. Shared by
+ * the Reauthorize button and `/reconnect reauth` so both read the same.
+ */
+export function reauthAnswer(result: ReauthStart, now: Date): string {
+  switch (result.outcome) {
+    case 'not_found':
+      return 'That connection no longer exists in this workspace.';
+    case 'refused': {
+      const who = result.allowed.length ? result.allowed.map(mention).join(', ') : 'its owners';
+      return `Only ${who} or a workspace admin can reauthorize *${result.connection.name}*. Ask one of them to click Reauthorize.`;
+    }
+    case 'link': {
+      const verb = result.method === 'api_key' ? 'enter a new API key' : 'sign in';
+      const minutes = Math.max(1, Math.round((result.expiresAt.getTime() - now.getTime()) / 60_000));
+      return `<${result.url}|Reauthorize ${result.connection.name}> — ${verb} with account \`${result.connection.externalAccountId}\`. This link is only for you, works once, and expires in ${minutes} minutes.`;
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/** Block action ids from shared/CONTRACTS.md; manifest.json and the listeners use these names. */
+export const ACTION_IDS = {
+  reauthorize: 'reauthorize',
+  acknowledge: 'acknowledge',
+  snooze: 'snooze',
+  details: 'details',
+} as const;
+
+export const SNOOZE_OPTIONS = [
+  { value: '1h', label: '1 hour', minutes: 60 },
+  { value: '4h', label: '4 hours', minutes: 240 },
+  { value: '1d', label: '1 day', minutes: 1440 },
+] as const;
+
+export type SnoozeValue = (typeof SNOOZE_OPTIONS)[number]['value'];
