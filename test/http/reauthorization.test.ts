@@ -1,0 +1,192 @@
+import { databaseKinds, truncateAll } from '../support/databases';
+import { adminRequest, postIngest } from '../support/ingest-requests';
+import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
+import { startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { blockAction, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { loadSecrets } from '../../src/db/credentials';
+import { verifySignature } from '../../src/lib/signature';
+import { waitFor } from '../support/wait';
+
+const TEAM = FAKE_SLACK_DEFAULTS.team.id;
+const CHANNEL = 'C0ALERTS1';
+const OWNER = 'U0OWNER01';
+const ACCOUNT = 'acct-1';
+
+for (const { kind, skip } of databaseKinds()) {
+  (skip ? describe.skip : describe)(`Reauthorization, button to working connection [${kind}]`, () => {
+    let slack: FakeSlack;
+    let provider: FakeOAuthProvider;
+    let hooks: WebhookReceiver;
+    let t: TestApp;
+    let connectionId: string;
+    let original: { accessToken: string; refreshToken: string };
+
+    beforeAll(async () => {
+      slack = await startFakeSlack({ users: [{ id: OWNER, name: 'owner' }] });
+      provider = await startFakeOAuthProvider({ defaultAccount: ACCOUNT });
+      hooks = await startWebhookReceiver();
+      const urls = provider.config();
+      t = await startTestApp(kind, {
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
+        SLACK_API_URL: slack.url,
+        GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
+        GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
+        GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
+        GENERIC_OAUTH_CLIENT_ID: provider.clientId,
+        GENERIC_OAUTH_CLIENT_SECRET: provider.clientSecret,
+        GENERIC_OAUTH_SCOPES: 'read offline_access',
+        GENERIC_API_KEY_PROBE_URL: urls.apiKeyProbeUrl,
+        OAUTH_ALLOW_INSECURE_HTTP: 'true',
+        OUTBOUND_WEBHOOK_URL: hooks.url,
+        OUTBOUND_WEBHOOK_SECRET: TEST_SECRETS.webhook,
+      });
+    });
+    afterAll(async () => {
+      await t.stop();
+      await Promise.all([slack.close(), provider.close(), hooks.close()]);
+    });
+    beforeEach(async () => {
+      await truncateAll(t.app.core.db);
+      slack.reset();
+      hooks.received.length = 0;
+      provider.clearFaults();
+      original = provider.issueTokens(ACCOUNT);
+      const created = await adminRequest(t.url, 'POST', '/api/v1/connections', {
+        teamId: TEAM,
+        provider: 'generic_oauth2',
+        name: 'Warehouse sync',
+        externalAccountId: ACCOUNT,
+        channelId: CHANNEL,
+        owners: [OWNER],
+        credentials: original,
+      });
+      connectionId = created.json.id as string;
+      await postIngest(t.url, { eventId: 'evt-drop', connectionId, status: 'authorization_required', reason: 'token_revoked', occurredAt: new Date().toISOString() });
+      await waitFor(async () => Boolean((await t.app.core.db.prisma.incident.findFirst())?.messageTs));
+    });
+
+    /** Clicks Reauthorize as the owner and returns the link from the ephemeral answer. */
+    async function reauthorizeLink(): Promise<string> {
+      const ts = (await t.app.core.db.prisma.incident.findFirstOrThrow()).messageTs!;
+      const before = slack.callsTo('response_url').length;
+      const click = blockAction({ actionId: 'reauthorize', message: slack.message(CHANNEL, ts)!, channelId: CHANNEL, userId: OWNER, responseUrl: slack.responseUrl() });
+      expect((await postSigned(t.url, '/slack/events', click)).status).toBe(200);
+      await waitFor(() => slack.callsTo('response_url').length > before);
+      const text = String(slack.callsTo('response_url').at(-1)!.args.text);
+      return text.match(/<(http[^|>]+)\|/)![1]!;
+    }
+
+    /** Opens the link like a browser: returns the provider URL it redirects to and the flow cookie. */
+    async function openLink(link: string): Promise<{ status: number; location: string | null; cookie: string; body: string }> {
+      const response = await fetch(link, { redirect: 'manual' });
+      const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
+      return { status: response.status, location: response.headers.get('location'), cookie, body: await response.text() };
+    }
+
+    const storedSecrets = async () => (await loadSecrets(t.app.core.db.prisma, t.app.core.keyRing, { id: connectionId, provider: 'generic_oauth2' }))!.secrets;
+
+    it('click → link → provider consent → callback: connected, tokens replaced, alert updated, webhook sent', async () => {
+      const opened = await openLink(await reauthorizeLink());
+      expect(opened.status).toBe(302);
+      const authorize = new URL(opened.location!);
+      expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(authorize.searchParams.get('redirect_uri')).toBe(`${t.url.replace('127.0.0.1', '127.0.0.1')}/oauth/callback`);
+      const callback = await followAuthorize(authorize);
+      const page = await fetch(callback, { headers: { cookie: opened.cookie } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Warehouse sync is reconnected');
+
+      const connection = await t.app.core.db.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
+      expect(connection.status).toBe('connected');
+      expect((await storedSecrets()).accessToken).not.toBe(original.accessToken);
+      expect((await t.app.core.db.prisma.incident.findFirstOrThrow()).state).toBe('closed');
+
+      const updates = await slack.waitForCalls('chat.update', 2);
+      expect(JSON.stringify(updates.at(-1)!.args.blocks)).toContain('reconnected');
+      await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes(`Reconnected by <@${OWNER}>`)));
+
+      await waitFor(() => hooks.received.length === 1);
+      const hook = hooks.received[0]!;
+      expect(verifySignature(TEST_SECRETS.webhook, { timestamp: String(hook.headers['x-reconnect-timestamp']), signature: String(hook.headers['x-reconnect-signature']) }, hook.body, new Date())).toBeNull();
+      expect(JSON.parse(hook.body)).toMatchObject({ type: 'connection.reauthorized', connectionId, provider: 'generic_oauth2', externalAccountId: ACCOUNT, backfill: ['data_pulls'] });
+
+      const actions = (await t.app.core.db.prisma.auditEvent.findMany({ orderBy: { createdAt: 'asc' } })).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['reauth_started', 'reauth_completed', 'status_changed']));
+    });
+
+    it('a redirect_uri is built from PUBLIC_URL even when the Host header is spoofed', async () => {
+      const link = await reauthorizeLink();
+      const response = await fetch(link, { redirect: 'manual', headers: { host: 'evil.example' } });
+      expect(new URL(response.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${t.url}/oauth/callback`);
+    });
+
+    describe('refusals leave the stored credentials unchanged', () => {
+      afterEach(async () => {
+        expect(await storedSecrets()).toEqual(original);
+        expect((await t.app.core.db.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } })).status).toBe('authorization_required');
+      });
+
+      it('a reused link', async () => {
+        const link = await reauthorizeLink();
+        await openLink(link);
+        const again = await openLink(link);
+        expect(again.status).toBe(410);
+        expect(again.body).toContain('already used');
+      });
+
+      it('an expired link', async () => {
+        const link = await reauthorizeLink();
+        await t.app.core.db.prisma.authFlow.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+        const opened = await openLink(link);
+        expect(opened.status).toBe(410);
+        expect(opened.body).toContain('expired');
+      });
+
+      it("another person's flow (the callback in a browser without the flow cookie)", async () => {
+        const opened = await openLink(await reauthorizeLink());
+        const callback = await followAuthorize(opened.location!);
+        const response = await fetch(callback);
+        expect(response.status).toBe(403);
+        expect(await response.text()).toContain('another browser');
+      });
+
+      it('a tampered state', async () => {
+        const opened = await openLink(await reauthorizeLink());
+        const callback = await followAuthorize(opened.location!);
+        callback.searchParams.set('state', `${callback.searchParams.get('state')}x`);
+        const response = await fetch(callback, { headers: { cookie: opened.cookie } });
+        expect(response.status).toBe(400);
+      });
+
+      it('a different account signing in', async () => {
+        provider.nextAccount('acct-2');
+        const opened = await openLink(await reauthorizeLink());
+        const response = await fetch(await followAuthorize(opened.location!), { headers: { cookie: opened.cookie } });
+        expect(response.status).toBe(400);
+        expect(await response.text()).toContain('different account');
+        await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes('signed in as a different account')));
+      });
+
+      it('access_denied at the provider', async () => {
+        provider.denyNext('access_denied');
+        const opened = await openLink(await reauthorizeLink());
+        const response = await fetch(await followAuthorize(opened.location!), { headers: { cookie: opened.cookie } });
+        expect(response.status).toBe(400);
+        expect(await response.text()).toContain('access_denied');
+        await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes('Reauthorization failed')));
+      });
+
+      it('the token endpoint answering 500', async () => {
+        provider.failNext('/token', 500);
+        const opened = await openLink(await reauthorizeLink());
+        const response = await fetch(await followAuthorize(opened.location!), { headers: { cookie: opened.cookie } });
+        expect(response.status).toBe(400);
+        const audit = await t.app.core.db.prisma.auditEvent.findMany({ where: { action: 'reauth_failed' } });
+        expect(audit).toHaveLength(1);
+      });
+    });
+  });
+}
