@@ -1,0 +1,155 @@
+import { fork } from 'node:child_process';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { wallClock } from './stats';
+
+/**
+ * Just enough of Slack's Web API and of an OAuth token endpoint for the benchmark, kept out of test/
+ * because the build (tsconfig.build.json) compiles src/ and bench/ only. They run in a child process:
+ * in the app's process their CPU and memory would be charged to the app, which the real Slack and a real
+ * provider never are. They stamp each request's arrival, where the benchmark's latencies end.
+ */
+
+export interface SlackPost {
+  channel: string;
+  threadTs?: string;
+  /** `wallClock()` at arrival. */
+  at: number;
+}
+
+export interface TokenStats {
+  requests: number;
+  maxInFlight: number;
+}
+
+export interface BenchFakes {
+  /** Origin of the fake Slack; `response_url`s can point anywhere under it. */
+  slackUrl: string;
+  /** The Web API base URL, as `SLACK_API_URL` expects. */
+  slackApiUrl: string;
+  tokenUrl: string;
+  posts: SlackPost[];
+  /** Resolves once `count` posts match, or rejects after `timeoutMs`. */
+  waitForPosts(match: (post: SlackPost) => boolean, count: number, timeoutMs: number): Promise<SlackPost[]>;
+  tokenStats(): Promise<TokenStats>;
+  close(): Promise<void>;
+}
+
+export const BENCH_TEAM = { id: 'T0BENCH01', name: 'Reconnect Bench', domain: 'reconnect-bench' };
+
+type FromFakes =
+  | { type: 'ready'; slackUrl: string; tokenUrl: string }
+  | { type: 'post'; post: SlackPost }
+  | { type: 'tokenStats'; stats: TokenStats };
+
+export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
+  const child = fork(__filename, [String(tokenLatencyMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const posts: SlackPost[] = [];
+  const statsWaiters: ((stats: TokenStats) => void)[] = [];
+  const { slackUrl, tokenUrl } = await new Promise<{ slackUrl: string; tokenUrl: string }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the fake servers exited (${code}) before they were ready`)));
+    child.on('message', (message: FromFakes) => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'post') posts.push(message.post);
+      else statsWaiters.shift()?.(message.stats);
+    });
+  });
+  return {
+    slackUrl,
+    slackApiUrl: `${slackUrl}/api/`,
+    tokenUrl,
+    posts,
+    async waitForPosts(match, count, timeoutMs) {
+      const deadline = wallClock() + timeoutMs;
+      for (;;) {
+        const found = posts.filter(match);
+        if (found.length >= count) return found;
+        if (wallClock() > deadline) throw new Error(`fake Slack received ${found.length} of ${count} expected posts in ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    tokenStats() {
+      return new Promise((resolve) => {
+        statsWaiters.push(resolve);
+        child.send('tokenStats');
+      });
+    },
+    async close() {
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+// ---- in the child process ----------------------------------------------------------------------------
+
+if (require.main === module) {
+  // Never outlive the benchmark, even when it dies without closing us.
+  process.on('disconnect', () => process.exit(0));
+  void serve(Number(process.argv[2]));
+}
+
+async function serve(tokenLatencyMs: number): Promise<void> {
+  const send = (message: FromFakes) => void process.send!(message);
+  let sequence = 0;
+  const slack = http.createServer((req, res) => {
+    void readForm(req).then((args) => {
+      const at = wallClock();
+      const method = new URL(req.url ?? '/', 'http://bench').pathname.replace(/^\/api\//, '');
+      sequence += 1;
+      const ts = `1700000000.${String(sequence).padStart(6, '0')}`;
+      switch (method) {
+        case 'chat.postMessage': {
+          const channel = String(args.channel);
+          send({ type: 'post', post: { channel, at, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) } });
+          return json(res, { ok: true, channel, ts, message: { ts, text: args.text } });
+        }
+        case 'auth.test':
+          return json(res, { ok: true, url: `https://${BENCH_TEAM.domain}.slack.com/`, team: BENCH_TEAM.name, team_id: BENCH_TEAM.id, user_id: 'U0BENCHBOT', bot_id: 'B0BENCHBOT' });
+        case 'users.info':
+          return json(res, { ok: true, user: { id: String(args.user), name: 'bench', is_admin: false, tz: 'UTC' } });
+        default:
+          return json(res, { ok: true, channel: args.channel, ts });
+      }
+    });
+  });
+
+  const stats: TokenStats = { requests: 0, maxInFlight: 0 };
+  let inFlight = 0;
+  // Grants every refresh, rotating the refresh token as most providers do.
+  const tokens = http.createServer((req, res) => {
+    stats.requests += 1;
+    inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
+    void readForm(req).then(() =>
+      setTimeout(() => {
+        inFlight -= 1;
+        json(res, { access_token: `at_bench_${stats.requests}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt_bench_${stats.requests}` });
+      }, tokenLatencyMs),
+    );
+  });
+
+  process.on('message', () => send({ type: 'tokenStats', stats: { ...stats } }));
+  const [slackUrl, tokensUrl] = await Promise.all([listen(slack), listen(tokens)]);
+  send({ type: 'ready', slackUrl, tokenUrl: `${tokensUrl}/token` });
+}
+
+async function readForm(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  if ((req.headers['content-type'] ?? '').includes('application/json')) return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+function json(res: ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

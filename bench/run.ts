@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import type { DatabaseKind } from '../src/db/database-url';
+import { startFakes } from './fakes';
+import { clickToAck, digests, ingestToPost, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
+import { megabytes, ms, percentile, RssSampler } from './stats';
+
+/**
+ * `npm run bench`: the real app in this process, against local fakes of Slack and of a provider's token
+ * endpoint, once on SQLite and once on PostgreSQL. Prints the table and writes it to
+ * bench/results/latest.md.
+ */
+
+const SETTINGS = {
+  ingest: { perSecond: 50, seconds: 10 },
+  clicks: { warmup: 30, samples: 300, intervalMs: 80 },
+  probe: { connections: 10_000, latencyMs: 20, concurrency: 100, perProviderConcurrency: 100 },
+  digest: { channels: 1000, connections: 20, renderConcurrency: 20 },
+};
+
+const TARGETS = { ingestP99Ms: 250, clickRatio: 1.5, probeFactor: 1.5, digestMs: 2000, rssMb: 250 };
+
+const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface DatabaseRun {
+  kind: DatabaseKind;
+  ingest: IngestResult;
+  clicks: ClickResult;
+  probe: ProbeResult;
+  digest: DigestResult;
+  peakRssBytes: number;
+  seconds: number;
+}
+
+type Outcome = DatabaseRun | { kind: DatabaseKind; skipped: string };
+
+async function main(): Promise<void> {
+  const sampler = new RssSampler();
+  const started = performance.now();
+  const outcomes: Outcome[] = [];
+
+  const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reconnect-bench-'));
+  try {
+    outcomes.push(await runOn('sqlite', `file:${path.join(sqliteDir, 'bench.db')}`, sampler));
+  } finally {
+    fs.rmSync(sqliteDir, { recursive: true, force: true });
+  }
+
+  const unreachable = await postgresUnreachable(POSTGRES_URL);
+  if (unreachable) {
+    process.stdout.write(`Skipping PostgreSQL: ${unreachable}\n`);
+    outcomes.push({ kind: 'postgresql', skipped: unreachable });
+  } else {
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set('schema', `bench_${randomBytes(4).toString('hex')}`);
+    try {
+      outcomes.push(await runOn('postgresql', url.toString(), sampler));
+    } finally {
+      await dropSchema(url);
+    }
+  }
+  sampler.stop();
+
+  const report = renderReport(outcomes, sampler.peak(), (performance.now() - started) / 1000);
+  process.stdout.write(`\n${report}`);
+  // npm runs scripts from the package root, where bench/results/ lives (gitignored).
+  const resultsDir = path.resolve('bench', 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, 'latest.md'), report);
+  process.stdout.write(`\nWritten to ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}\n`);
+}
+
+async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSampler): Promise<DatabaseRun> {
+  const log = (message: string) => process.stdout.write(`[${kind}] ${message}\n`);
+  sampler.mark();
+  const started = performance.now();
+  const fakes = await startFakes(SETTINGS.probe.latencyMs);
+  const secrets = { ingest: randomBytes(24).toString('hex'), signing: randomBytes(24).toString('hex'), botToken: 'xoxb-bench-token' };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    SLACK_SIGNING_SECRET: secrets.signing,
+    SLACK_BOT_TOKEN: secrets.botToken,
+    SLACK_API_URL: fakes.slackApiUrl,
+    INGEST_SECRET: secrets.ingest,
+    ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    // Delivery starts when work is enqueued (every write path kicks the dispatcher); no polling, so the
+    // digest scenario can time enqueueing, rendering and delivering one after the other.
+    OUTBOX_POLL_MS: '0',
+    // Only the token endpoint is called (the probe refreshes); the other two must merely be configured.
+    GENERIC_OAUTH_AUTHORIZE_URL: fakes.tokenUrl.replace(/token$/, 'authorize'),
+    GENERIC_OAUTH_TOKEN_URL: fakes.tokenUrl,
+    GENERIC_OAUTH_USERINFO_URL: fakes.tokenUrl.replace(/token$/, 'userinfo'),
+    GENERIC_OAUTH_CLIENT_ID: 'bench-client',
+    GENERIC_OAUTH_CLIENT_SECRET: randomBytes(24).toString('hex'),
+    OAUTH_ALLOW_INSECURE_HTTP: 'true',
+  });
+  let logLines = 0;
+  const app = await createApp(config, { logSink: () => void (logLines += 1) });
+  try {
+    const url = await app.start();
+    // The benchmark runs each job itself; a scheduled fire in the middle would only add noise.
+    await app.scheduler.stop();
+    const target: BenchTarget = { app, url, fakes, ingestSecret: secrets.ingest, signingSecret: secrets.signing, botToken: secrets.botToken };
+
+    log(`ingest → chat.postMessage: ${SETTINGS.ingest.perSecond * SETTINGS.ingest.seconds} events at ${SETTINGS.ingest.perSecond}/s`);
+    const ingest = await ingestToPost(target, SETTINGS.ingest);
+    log(`click → ack: ${SETTINGS.clicks.samples} clicks each, Reconnect and bare Bolt`);
+    const clicks = await clickToAck(target, ingest.incidents, SETTINGS.clicks);
+    log(`probe sweep: ${SETTINGS.probe.connections} connections`);
+    const probe = await probeSweep(target, SETTINGS.probe);
+    log(`digests: ${SETTINGS.digest.channels} channels`);
+    const digest = await digests(target, SETTINGS.digest);
+    const seconds = (performance.now() - started) / 1000;
+    log(`done in ${seconds.toFixed(1)} s (${logLines} log lines)`);
+    return { kind, ingest, clicks, probe, digest, peakRssBytes: sampler.peakSinceMark(), seconds };
+  } finally {
+    await app.stop();
+    await fakes.close();
+  }
+}
+
+async function postgresUnreachable(url: string): Promise<string | null> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return `PostgreSQL at ${new URL(url).host} is unreachable (${(error as Error).message}); set TEST_DATABASE_URL to point at one.`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function dropSchema(url: URL): Promise<void> {
+  const schema = url.searchParams.get('schema');
+  const server = new URL(url);
+  server.searchParams.delete('schema');
+  const client = new Client({ connectionString: server.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---- the table ---------------------------------------------------------------------------------------
+
+const LABEL: Record<DatabaseKind, string> = { sqlite: 'SQLite', postgresql: 'PostgreSQL' };
+
+function renderReport(outcomes: Outcome[], peakRssBytes: number, totalSeconds: number): string {
+  const runs = outcomes.filter((outcome): outcome is DatabaseRun => !('skipped' in outcome));
+  const cell = (outcome: Outcome, show: (run: DatabaseRun) => string) => ('skipped' in outcome ? 'skipped' : show(outcome));
+  const verdict = (passes: (run: DatabaseRun) => boolean) => {
+    if (runs.length === 0) return 'n/a';
+    const missed = runs.filter((run) => !passes(run)).map((run) => LABEL[run.kind]);
+    return missed.length === 0 ? 'PASS' : `MISS (${missed.join(', ')})`;
+  };
+  const row = (id: string, what: string, show: (run: DatabaseRun) => string, target = '', result = '') =>
+    `| ${id} | ${what} | ${outcomes.map((outcome) => cell(outcome, show)).join(' | ')} | ${target} | ${result} |`;
+
+  const p = (samples: number[], q: number) => percentile(samples, q);
+  const ratio = (run: DatabaseRun, q: number) => p(run.clicks.oursMs, q) / p(run.clicks.bareMs, q);
+  const digestTotal = (run: DatabaseRun) => run.digest.enqueueMs + run.digest.renderMs;
+  const { ingest, clicks, probe, digest } = SETTINGS;
+
+  const lines = [
+    '# Reconnect benchmark',
+    '',
+    `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} · ${Math.round(megabytes(os.totalmem()))} MB RAM · whole run ${totalSeconds.toFixed(0)} s`,
+    '',
+    `| # | measure | ${outcomes.map((outcome) => LABEL[outcome.kind]).join(' | ')} | target | result |`,
+    `|---|---|${outcomes.map(() => '---|').join('')}---|---|`,
+    row('1', `ingest event → chat.postMessage at the fake Slack, p50 / p99 (${ingest.perSecond * ingest.seconds} events at ${ingest.perSecond}/s, one channel each)`,
+      (run) => `${ms(p(run.ingest.latenciesMs, 50))} / ${ms(p(run.ingest.latenciesMs, 99))}`,
+      `p99 < ${TARGETS.ingestP99Ms} ms`, verdict((run) => p(run.ingest.latenciesMs, 99) < TARGETS.ingestP99Ms)),
+    row('2', `signed \`acknowledge\` click → HTTP ack, Reconnect, p50 / p99 (${clicks.samples} clicks, one pair every ${clicks.intervalMs} ms)`, (run) => `${ms(p(run.clicks.oursMs, 50))} / ${ms(p(run.clicks.oursMs, 99))}`),
+    row('', 'same click → ack, bare Bolt app that only acks, p50 / p99', (run) => `${ms(p(run.clicks.bareMs, 50))} / ${ms(p(run.clicks.bareMs, 99))}`),
+    row('', 'ratio Reconnect / bare Bolt, p50 / p99', (run) => `${ratio(run, 50).toFixed(2)} / ${ratio(run, 99).toFixed(2)}`,
+      `≤ ${TARGETS.clickRatio} (both)`, verdict((run) => ratio(run, 50) <= TARGETS.clickRatio && ratio(run, 99) <= TARGETS.clickRatio)),
+    row('3', `probe sweep, ${probe.connections.toLocaleString('en')} OAuth connections, ${probe.latencyMs} ms token endpoint, concurrency ${probe.concurrency} (per provider ${probe.perProviderConcurrency}): wall vs ideal`,
+      (run) => `${(run.probe.wallMs / 1000).toFixed(2)} s vs ${(run.probe.idealMs / 1000).toFixed(2)} s (${(run.probe.wallMs / run.probe.idealMs).toFixed(2)}×, ${run.probe.maxInFlight} in flight at most)`,
+      `≤ ${TARGETS.probeFactor}× ideal`, verdict((run) => run.probe.wallMs <= TARGETS.probeFactor * run.probe.idealMs)),
+    row('4', `digests for ${digest.channels.toLocaleString('en')} subscribed channels (one workspace, ${digest.connections} connections, a quarter broken): enqueue (\`runDigests\`) + render`,
+      (run) => `${ms(run.digest.enqueueMs)} + ${ms(run.digest.renderMs)} = ${ms(digestTotal(run))}`,
+      `< ${TARGETS.digestMs / 1000} s`, verdict((run) => digestTotal(run) < TARGETS.digestMs)),
+    row('', 'the same digests delivered: kick → all at the fake Slack (informational)', (run) => ms(run.digest.deliverMs)),
+    row('5', 'peak RSS, sampled every 100 ms (from the start of the run on that database)', (run) => `${megabytes(run.peakRssBytes).toFixed(0)} MB`,
+      `< ${TARGETS.rssMb} MB`, verdict((run) => megabytes(run.peakRssBytes) < TARGETS.rssMb)),
+    '',
+    `Peak RSS over the whole run: ${megabytes(peakRssBytes).toFixed(0)} MB.`,
+    ...outcomes.filter((outcome): outcome is { kind: DatabaseKind; skipped: string } => 'skipped' in outcome).map((outcome) => `${LABEL[outcome.kind]} skipped: ${outcome.skipped}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,335 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, LogLevel } from '@slack/bolt';
+import type { ReconnectApp } from '../src/app';
+import type { Prisma } from '../src/db/client';
+import { saveSecrets, type Secrets } from '../src/db/credentials';
+import { digestFor } from '../src/domain/digest';
+import { runProbeSweep, type SweepCounts } from '../src/domain/probe';
+import { changeStatus } from '../src/domain/status-engine';
+import { runDigests } from '../src/jobs/digest';
+import { probeDepsFromCore } from '../src/jobs/probe-sweep';
+import type { KeyRing } from '../src/lib/key-ring';
+import { signedHeaders } from '../src/lib/signature';
+import { digestMessage } from '../src/slack/blocks/digest';
+import { BENCH_TEAM, type BenchFakes } from './fakes';
+import { wallClock } from './stats';
+
+/**
+ * The four timed scenarios. Each builds its data in bulk straight through Prisma (setup is not what is
+ * measured), then drives the running app the way production traffic would.
+ */
+
+export interface BenchTarget {
+  app: ReconnectApp;
+  url: string;
+  fakes: BenchFakes;
+  ingestSecret: string;
+  signingSecret: string;
+  botToken: string;
+}
+
+/**
+ * Rows per createMany. Prisma's query compiler is WebAssembly whose memory grows to fit the largest
+ * statement it ever built and never shrinks; bigger chunks would charge the setup to the app's peak RSS.
+ */
+const CHUNK = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pad = (n: number) => String(n).padStart(5, '0');
+
+async function createInChunks<T>(rows: T[], create: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await create(rows.slice(i, i + CHUNK));
+}
+
+// ---- 1. ingest event → chat.postMessage -------------------------------------------------------------
+
+export interface IngestResult {
+  latenciesMs: number[];
+  /** The incidents the events opened, each with a posted alert, for the click scenario. */
+  incidents: { id: string; channelId: string; messageTs: string }[];
+}
+
+/**
+ * Open loop at `perSecond`: events go out on schedule whether or not earlier ones were answered, each for
+ * its own connection and channel, so every one posts and the per-channel pacing never holds one back.
+ */
+export async function ingestToPost(target: BenchTarget, options: { perSecond: number; seconds: number }): Promise<IngestResult> {
+  const prisma = target.app.core.db.prisma;
+  const count = options.perSecond * options.seconds;
+  const connections = Array.from({ length: count }, (_, i) => ({
+    id: randomUUID(),
+    teamId: BENCH_TEAM.id,
+    provider: 'meta_ads',
+    kind: 'ad_platform',
+    name: `Meta Ads ${pad(i)}`,
+    externalAccountId: `act_bench_${pad(i)}`,
+    channelId: `C0INGEST${pad(i)}`,
+  }));
+  await createInChunks(connections, (data) => prisma.connection.createMany({ data }));
+
+  const sentAt = new Map<string, number>();
+  const answers: Promise<void>[] = [];
+  const start = wallClock();
+  for (const [i, connection] of connections.entries()) {
+    const due = start + (i * 1000) / options.perSecond;
+    if (due > wallClock()) await sleep(due - wallClock());
+    const body = JSON.stringify({
+      eventId: `bench-${connection.id}`,
+      connectionId: connection.id,
+      status: 'authorization_required',
+      reason: 'token_revoked',
+      occurredAt: new Date().toISOString(),
+    });
+    sentAt.set(connection.channelId, wallClock());
+    answers.push(
+      fetch(`${target.url}/api/v1/connection-events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signedHeaders(target.ingestSecret, body, new Date()) },
+        body,
+      }).then(async (response) => {
+        await response.arrayBuffer();
+        if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
+      }),
+    );
+  }
+  await Promise.all(answers);
+  const posts = await target.fakes.waitForPosts((post) => !post.threadTs && sentAt.has(post.channel), count, 60_000);
+  const latenciesMs = posts.map((post) => post.at - sentAt.get(post.channel)!);
+  const incidents = await prisma.incident.findMany({ where: { teamId: BENCH_TEAM.id, state: 'open' }, select: { id: true, channelId: true, messageTs: true } });
+  return { latenciesMs, incidents: incidents.map((incident) => ({ id: incident.id, channelId: incident.channelId!, messageTs: incident.messageTs! })) };
+}
+
+// ---- 2. button click → HTTP ack ----------------------------------------------------------------------
+
+export interface ClickResult {
+  oursMs: number[];
+  bareMs: number[];
+}
+
+/**
+ * The same signed `acknowledge` click goes to Reconnect and to a bare Bolt app whose listener only acks,
+ * alternating which goes first, so both see the same load and the same machine noise. Each click is for
+ * another incident, as real clicks are. Clicks come `intervalMs` apart rather than back to back: what
+ * Reconnect does after the ack (recording it, replying in the thread, updating the alert) would
+ * otherwise still hold the event loop when the next click arrives, and the benchmark would measure
+ * throughput under saturation instead of the time to an ack.
+ */
+export async function clickToAck(
+  target: BenchTarget,
+  incidents: IngestResult['incidents'],
+  options: { warmup: number; samples: number; intervalMs: number },
+): Promise<ClickResult> {
+  const bare = await startBareBolt(target);
+  const result: ClickResult = { oursMs: [], bareMs: [] };
+  try {
+    const clicks = options.warmup + options.samples;
+    if (incidents.length < clicks) throw new Error(`${clicks} clicks need as many incidents; the ingest scenario opened ${incidents.length}`);
+    const start = wallClock();
+    for (let i = 0; i < clicks; i += 1) {
+      const due = start + i * options.intervalMs;
+      if (due > wallClock()) await sleep(due - wallClock());
+      const body = clickBody(incidents[i]!, `${target.fakes.slackUrl}/response_url/${i}`);
+      const order = i % 2 === 0 ? [target.url, bare.url] : [bare.url, target.url];
+      for (const base of order) {
+        const elapsed = await timedSlackPost(`${base}/slack/events`, body, target.signingSecret);
+        if (i >= options.warmup) (base === target.url ? result.oursMs : result.bareMs).push(elapsed);
+      }
+    }
+  } finally {
+    await bare.close();
+  }
+  return result;
+}
+
+/** Bolt's own example of a listener: the default HTTPReceiver and one action that only acks. */
+async function startBareBolt(target: BenchTarget): Promise<{ url: string; close(): Promise<void> }> {
+  const app = new App({
+    signingSecret: target.signingSecret,
+    token: target.botToken,
+    tokenVerificationEnabled: false,
+    clientOptions: { slackApiUrl: target.fakes.slackApiUrl },
+    logLevel: LogLevel.ERROR,
+  });
+  app.action('acknowledge', async ({ ack }) => {
+    await ack();
+  });
+  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as http.Server;
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: async () => void (await app.stop()) };
+}
+
+let clickSequence = 0;
+
+/** A block_actions payload as Slack posts it: form field `payload` holding JSON. */
+function clickBody(incident: IngestResult['incidents'][number], responseUrl: string): string {
+  clickSequence += 1;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const user = { id: 'U0BENCHUSR', username: 'bench', name: 'bench', team_id: BENCH_TEAM.id };
+  const payload = {
+    type: 'block_actions',
+    user,
+    api_app_id: 'A0BENCHAPP',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: incident.messageTs, channel_id: incident.channelId, is_ephemeral: false },
+    trigger_id: `${clickSequence}.${nowSeconds}.bench`,
+    team: { id: BENCH_TEAM.id, domain: BENCH_TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: incident.channelId, name: 'bench' },
+    message: { type: 'message', ts: incident.messageTs, text: '', blocks: [] },
+    state: { values: {} },
+    response_url: responseUrl,
+    actions: [
+      {
+        action_id: 'acknowledge',
+        block_id: `incident:${incident.id}`,
+        type: 'button',
+        value: incident.id,
+        text: { type: 'plain_text', text: "I'm on it", emoji: true },
+        action_ts: `${nowSeconds}.${String(clickSequence).padStart(6, '0')}`,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+async function timedSlackPost(url: string, body: string, signingSecret: string): Promise<number> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+    body,
+  });
+  await response.arrayBuffer();
+  const elapsed = performance.now() - started;
+  if (response.status !== 200) throw new Error(`${url} answered the click with ${response.status}`);
+  return elapsed;
+}
+
+// ---- 3. probe sweep ----------------------------------------------------------------------------------
+
+export interface ProbeResult {
+  wallMs: number;
+  idealMs: number;
+  counts: SweepCounts;
+  maxInFlight: number;
+}
+
+/** `connections` OAuth connections due now, each refreshed against a token endpoint that takes `latencyMs`. */
+export async function probeSweep(
+  target: BenchTarget,
+  options: { connections: number; latencyMs: number; concurrency: number; perProviderConcurrency: number },
+): Promise<ProbeResult> {
+  const prisma = target.app.core.db.prisma;
+  const due = new Date(Date.now() - 60_000);
+  const connections = Array.from({ length: options.connections }, (_, i) => ({
+    id: randomUUID(),
+    teamId: BENCH_TEAM.id,
+    provider: 'generic_oauth2',
+    kind: 'integration',
+    name: `Warehouse ${pad(i)}`,
+    externalAccountId: `acct_bench_${pad(i)}`,
+    channelId: 'C0PROBE0001',
+    nextProbeAt: due,
+  }));
+  await createInChunks(connections, (data) => prisma.connection.createMany({ data }));
+  const credentials = await Promise.all(
+    connections.map((connection, i) =>
+      sealedCredential(target.app.core.keyRing, connection, { accessToken: `at_seed_${i}`, refreshToken: `rt_seed_${i}`, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+    ),
+  );
+  await createInChunks(credentials, (data) => prisma.credential.createMany({ data }));
+
+  const base = probeDepsFromCore(target.app.core);
+  const deps = { ...base, settings: { ...base.settings, concurrency: options.concurrency, perProviderConcurrency: options.perProviderConcurrency } };
+  const started = performance.now();
+  const counts = await runProbeSweep(deps);
+  const wallMs = performance.now() - started;
+  if (counts.ok !== options.connections) throw new Error(`probe sweep: expected ${options.connections} ok, got ${JSON.stringify(counts)}`);
+  return { wallMs, idealMs: (options.connections * options.latencyMs) / options.concurrency, counts, maxInFlight: (await target.fakes.tokenStats()).maxInFlight };
+}
+
+interface CredentialRow {
+  connectionId: string;
+  keyId: string;
+  ciphertext: string;
+  accessTokenExpiresAt: Date | null;
+}
+
+/**
+ * saveSecrets seals with the row's own additional data (connection id and provider); recording the row it
+ * would upsert lets thousands go in through createMany with exactly the stored format.
+ */
+async function sealedCredential(keyRing: KeyRing, connection: { id: string; provider: string }, secrets: Secrets): Promise<CredentialRow> {
+  let row: CredentialRow | undefined;
+  const recorder = { credential: { upsert: async ({ create }: { create: CredentialRow }) => void (row = create) } };
+  await saveSecrets(recorder as unknown as Prisma, keyRing, connection, secrets);
+  if (!row) throw new Error('saveSecrets wrote no credential');
+  return row;
+}
+
+// ---- 4. digests --------------------------------------------------------------------------------------
+
+export interface DigestResult {
+  enqueueMs: number;
+  renderMs: number;
+  deliverMs: number;
+  enqueued: number;
+}
+
+const DIGEST_TEAM = 'T0DIGEST01';
+
+/**
+ * One workspace with `connections` connections (a quarter of them broken) and `channels` channels
+ * subscribed to its digest, all due now. Enqueueing is `runDigests`, the scheduled job; rendering is what
+ * the delivery handler does for each channel at send time; delivery is until Slack has every digest.
+ */
+export async function digests(target: BenchTarget, options: { channels: number; connections: number; renderConcurrency: number }): Promise<DigestResult> {
+  const { app } = target;
+  const prisma = app.core.db.prisma;
+  const connections = Array.from({ length: options.connections }, (_, i) => ({
+    id: randomUUID(),
+    teamId: DIGEST_TEAM,
+    provider: 'hubspot',
+    kind: 'crm',
+    name: `HubSpot ${pad(i)}`,
+    externalAccountId: `hub_bench_${pad(i)}`,
+    channelId: 'C0DIGALERT',
+  }));
+  await createInChunks(connections, (data) => prisma.connection.createMany({ data }));
+  for (const connection of connections.slice(0, Math.ceil(options.connections / 4))) {
+    await changeStatus(app.core.engine, { connectionId: connection.id, status: 'authorization_required', reason: 'token_expired', actor: { type: 'probe' }, occurredAt: new Date() });
+  }
+  const channels = Array.from({ length: options.channels }, (_, i) => `C0DIGEST${pad(i)}`);
+  await createInChunks(
+    channels.map((channelId) => ({ teamId: DIGEST_TEAM, channelId, localTime: '00:00', timezone: 'UTC' })),
+    (data) => prisma.channelSubscription.createMany({ data }),
+  );
+  await app.dispatcher.runOnce();
+
+  const enqueueStarted = performance.now();
+  const run = await runDigests({ prisma, clock: app.core.clock, logger: app.core.logger });
+  const enqueueMs = performance.now() - enqueueStarted;
+  if (run.enqueued !== options.channels) throw new Error(`runDigests enqueued ${run.enqueued} of ${options.channels}`);
+
+  const renderStarted = performance.now();
+  const queue = [...channels];
+  await Promise.all(
+    Array.from({ length: options.renderConcurrency }, async () => {
+      while (queue.shift() !== undefined) {
+        const rendered = digestMessage(await digestFor(prisma, app.core.catalog, DIGEST_TEAM, app.core.clock.now()), { quiet: false });
+        if (!rendered) throw new Error('a workspace with broken connections rendered no digest');
+      }
+    }),
+  );
+  const renderMs = performance.now() - renderStarted;
+
+  const subscribed = new Set(channels);
+  const deliverStarted = performance.now();
+  app.dispatcher.kick();
+  await target.fakes.waitForPosts((post) => subscribed.has(post.channel), options.channels, 120_000);
+  return { enqueueMs, renderMs, deliverMs: performance.now() - deliverStarted, enqueued: run.enqueued };
+}
