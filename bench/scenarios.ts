@@ -5,14 +5,12 @@ import { App, LogLevel } from '@slack/bolt';
 import type { ReconnectApp } from '../src/app';
 import type { Prisma } from '../src/db/client';
 import { saveSecrets, type Secrets } from '../src/db/credentials';
-import { digestFor } from '../src/domain/digest';
 import { runProbeSweep, type SweepCounts } from '../src/domain/probe';
 import { changeStatus } from '../src/domain/status-engine';
-import { runDigests } from '../src/jobs/digest';
+import { digestRenderer, runDigests } from '../src/jobs/digest';
 import { probeDepsFromCore } from '../src/jobs/probe-sweep';
 import type { KeyRing } from '../src/lib/key-ring';
 import { signedHeaders } from '../src/lib/signature';
-import { digestMessage } from '../src/slack/blocks/digest';
 import { BENCH_TEAM, type BenchFakes } from './fakes';
 import { wallClock } from './stats';
 
@@ -317,10 +315,11 @@ export async function digests(target: BenchTarget, options: { channels: number; 
 
   const renderStarted = performance.now();
   const queue = [...channels];
+  const render = digestRenderer({ prisma, clock: app.core.clock, catalog: app.core.catalog });
   await Promise.all(
     Array.from({ length: options.renderConcurrency }, async () => {
       while (queue.shift() !== undefined) {
-        const rendered = digestMessage(await digestFor(prisma, app.core.catalog, DIGEST_TEAM, app.core.clock.now()), { quiet: false });
+        const rendered = await render(DIGEST_TEAM, { quiet: false });
         if (!rendered) throw new Error('a workspace with broken connections rendered no digest');
       }
     }),

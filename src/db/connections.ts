@@ -1,3 +1,4 @@
+import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Connection as ConnectionRow } from '../generated/postgresql/client';
 import type { ConnectionKind } from '../providers/definition';
 import type { Prisma, Tx } from './client';
@@ -96,4 +97,26 @@ export async function listConnections(
     orderBy: [{ teamId: 'asc' }, { name: 'asc' }],
   });
   return rows.map(toConnection);
+}
+
+/** What one probe found, for the connection's bookkeeping. */
+export interface ProbeCheck {
+  nextProbeAt: Date;
+  /** Set when the provider was asked (not for a skipped probe). */
+  checkedAt?: Date;
+  outcome?: 'success' | 'failure';
+}
+
+/**
+ * Records a probe's bookkeeping only while the status is still `expectedStatus`; false when it changed
+ * meanwhile. A plain statement: a sweep runs it once per connection, and Prisma would wrap a model
+ * `updateMany` in a transaction of its own.
+ */
+export async function recordProbeCheck(db: Client, connectionId: string, expectedStatus: ConnectionStatus, check: ProbeCheck, now: Date): Promise<boolean> {
+  const changes = [sql`"nextProbeAt" = ${check.nextProbeAt}`, sql`"updatedAt" = ${now}`];
+  if (check.checkedAt) changes.push(sql`"lastCheckedAt" = ${check.checkedAt}`);
+  if (check.outcome === 'success') changes.push(sql`"lastSuccessAt" = ${check.checkedAt ?? now}`, sql`"consecutiveFailures" = 0`);
+  if (check.outcome === 'failure') changes.push(sql`"consecutiveFailures" = "consecutiveFailures" + 1`);
+  const updated = await db.$executeRaw`UPDATE "Connection" SET ${join(changes)} WHERE "id" = ${connectionId} AND "status" = ${expectedStatus}`;
+  return updated === 1;
 }

@@ -44,6 +44,8 @@ export async function saveSecrets(
 /**
  * Refresh-token rotation: store the newest tokens only if nobody else refreshed since `version` was
  * read, so two replicas refreshing at once can't overwrite a newer refresh token with an older one.
+ * A plain statement: a probe sweep runs it once per connection, and Prisma would wrap a model
+ * `updateMany` in a transaction of its own.
  */
 export async function replaceSecretsIfVersion(
   db: Client,
@@ -53,16 +55,11 @@ export async function replaceSecretsIfVersion(
   secrets: Secrets,
 ): Promise<boolean> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
-  const { count } = await db.credential.updateMany({
-    where: { connectionId: connection.id, version },
-    data: {
-      keyId: sealed.keyId,
-      ciphertext: sealed.ciphertext,
-      accessTokenExpiresAt: secrets.expiresAt ? new Date(secrets.expiresAt) : null,
-      version: version + 1,
-    },
-  });
-  return count === 1;
+  const updated = await db.$executeRaw`
+    UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
+      "accessTokenExpiresAt" = ${secrets.expiresAt ? new Date(secrets.expiresAt) : null}, "version" = ${version + 1}, "updatedAt" = ${new Date()}
+    WHERE "connectionId" = ${connection.id} AND "version" = ${version}`;
+  return updated === 1;
 }
 
 export async function loadSecrets(
@@ -70,8 +67,27 @@ export async function loadSecrets(
   keyRing: KeyRing,
   connection: { id: string; provider: string },
 ): Promise<StoredSecrets | null> {
-  const row = await db.credential.findUnique({ where: { connectionId: connection.id } });
-  if (!row) return null;
+  const row = await db.credential.findUnique({ where: { connectionId: connection.id }, select: sealedColumns });
+  return row && openCredential(keyRing, connection, row);
+}
+
+/** A credential as stored, still sealed: read in bulk, opened one at a time where it is used. */
+export interface SealedCredential {
+  connectionId: string;
+  keyId: string;
+  ciphertext: string;
+  version: number;
+}
+
+const sealedColumns = { connectionId: true, keyId: true, ciphertext: true, version: true } as const;
+
+/** One query for a page of connections (the probe sweep), instead of one per connection. */
+export async function findSealedCredentials(db: Client, connectionIds: string[]): Promise<Map<string, SealedCredential>> {
+  const rows = await db.credential.findMany({ where: { connectionId: { in: connectionIds } }, select: sealedColumns });
+  return new Map(rows.map((row) => [row.connectionId, row]));
+}
+
+export function openCredential(keyRing: KeyRing, connection: { id: string; provider: string }, row: SealedCredential): StoredSecrets {
   const sealed: Sealed = { keyId: row.keyId, ciphertext: row.ciphertext };
   return { secrets: keyRing.openJson<Secrets>(sealed, aad(connection.id, connection.provider)), version: row.version };
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { OutboxMessage as OutboxRow } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
 
 /**
  * Transactional outbox. Rows are written in the same transaction as the state change that needs them
  * and delivered at least once under a lease; the idempotency key makes enqueueing the same step twice a
- * no-op. Claiming is a compare-and-swap on (id, attempts), which works the same on SQLite and Postgres:
- * two claimers can never both win a row, and a crashed claimer's lease simply runs out.
+ * no-op. Claiming is one conditional update per batch (see claim), which works the same on SQLite and
+ * Postgres: two claimers can never both win a row, and a crashed claimer's lease simply runs out.
  */
 
 export interface OutboxItem {
@@ -29,48 +30,58 @@ export interface ClaimedMessage {
   createdAt: Date;
 }
 
-/** Returns true when this call created the row, false when the key was already enqueued. */
+/**
+ * Returns true when this call created the row, false when the key was already enqueued.
+ */
 export async function enqueue(db: Prisma | Tx, item: OutboxItem): Promise<boolean> {
-  const id = randomUUID();
-  const row = await db.outboxMessage.upsert({
-    where: { idempotencyKey: item.idempotencyKey },
-    create: {
-      id,
-      idempotencyKey: item.idempotencyKey,
-      kind: item.kind,
-      teamId: item.teamId ?? null,
-      incidentId: item.incidentId ?? null,
-      payload: JSON.stringify(item.payload),
-      ...(item.availableAt ? { availableAt: item.availableAt } : {}),
-    },
-    update: {},
-    select: { id: true },
-  });
-  return row.id === id;
+  return (await enqueueMany(db, [item])) === 1;
 }
 
+/**
+ * Enqueues several rows in one `INSERT ... ON CONFLICT DO NOTHING` (the same SQL on SQLite and Postgres)
+ * and returns how many were new. Enqueueing sits on every hot write path, and a model upsert per row
+ * costs Prisma's query compiler about three times as much as this whole statement.
+ */
+export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const now = new Date();
+  const rows = items.map(
+    (item) =>
+      sql`(${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now})`,
+  );
+  return db.$executeRaw`
+    INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt")
+    VALUES ${join(rows)}
+    ON CONFLICT ("idempotencyKey") DO NOTHING`;
+}
+
+/**
+ * Claims up to `limit` due rows in two statements whatever the batch size: read the candidates, then one
+ * conditional update that re-checks each row is still pending and unleased. Under concurrent claimers
+ * the update's condition is evaluated on the row as the winner left it (Postgres re-checks a row it
+ * waited for; SQLite runs one writer at a time), so a row is never claimed twice.
+ */
 export async function claim(prisma: Prisma, options: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<ClaimedMessage[]> {
+  const claimable = { state: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: options.now } }] };
   const candidates = await prisma.outboxMessage.findMany({
-    where: {
-      state: 'pending',
-      availableAt: { lte: options.now },
-      OR: [{ leaseUntil: null }, { leaseUntil: { lt: options.now } }],
-    },
+    where: { ...claimable, availableAt: { lte: options.now } },
     orderBy: [{ availableAt: 'asc' }, { createdAt: 'asc' }],
     take: options.limit,
+    select: { id: true },
   });
-  const claimed: ClaimedMessage[] = [];
-  for (const row of candidates) {
-    const { count } = await prisma.outboxMessage.updateMany({
-      where: { id: row.id, attempts: row.attempts, state: 'pending' },
-      data: { attempts: row.attempts + 1, leaseOwner: options.owner, leaseUntil: new Date(options.now.getTime() + options.leaseMs) },
-    });
-    if (count === 1) claimed.push(toClaimed(row, row.attempts + 1));
-  }
-  return claimed;
+  if (candidates.length === 0) return [];
+  const rows = await prisma.outboxMessage.updateManyAndReturn({
+    where: { ...claimable, id: { in: candidates.map((row) => row.id) } },
+    data: { attempts: { increment: 1 }, leaseOwner: options.owner, leaseUntil: new Date(options.now.getTime() + options.leaseMs) },
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return candidates.flatMap((candidate) => {
+    const row = byId.get(candidate.id);
+    return row ? [toClaimed(row)] : [];
+  });
 }
 
-function toClaimed(row: OutboxRow, attempts: number): ClaimedMessage {
+function toClaimed(row: OutboxRow): ClaimedMessage {
   return {
     id: row.id,
     kind: row.kind,
@@ -78,34 +89,37 @@ function toClaimed(row: OutboxRow, attempts: number): ClaimedMessage {
     teamId: row.teamId,
     incidentId: row.incidentId,
     payload: JSON.parse(row.payload) as Record<string, unknown>,
-    attempts,
+    attempts: row.attempts,
     createdAt: row.createdAt,
   };
 }
 
-/** Only the lease holder may finish a row; a replica whose lease ran out and was taken over can't. */
-const held = (message: ClaimedMessage, owner: string) => ({ id: message.id, leaseOwner: owner, attempts: message.attempts });
+/**
+ * Only the lease holder may finish a row; a replica whose lease ran out and was taken over can't. These
+ * run once per delivered row, so they are plain statements: Prisma wraps a model `updateMany` in a
+ * transaction of its own (three round trips instead of one).
+ */
+const held = (message: ClaimedMessage, owner: string) =>
+  sql`"id" = ${message.id} AND "leaseOwner" = ${owner} AND "attempts" = ${message.attempts}`;
 
 export async function markSent(prisma: Prisma, message: ClaimedMessage, owner: string, now: Date, result?: unknown): Promise<boolean> {
-  const { count } = await prisma.outboxMessage.updateMany({
-    where: held(message, owner),
-    data: { state: 'sent', sentAt: now, leaseUntil: null, lastError: null, result: result === undefined ? null : JSON.stringify(result) },
-  });
-  return count === 1;
+  const updated = await prisma.$executeRaw`
+    UPDATE "OutboxMessage" SET "state" = 'sent', "sentAt" = ${now}, "leaseUntil" = NULL, "lastError" = NULL,
+      "result" = ${result === undefined ? null : JSON.stringify(result)}
+    WHERE ${held(message, owner)}`;
+  return updated === 1;
 }
 
 export async function reschedule(prisma: Prisma, message: ClaimedMessage, owner: string, at: Date, error: string): Promise<void> {
-  await prisma.outboxMessage.updateMany({
-    where: held(message, owner),
-    data: { availableAt: at, leaseUntil: null, leaseOwner: null, lastError: error.slice(0, 500) },
-  });
+  await prisma.$executeRaw`
+    UPDATE "OutboxMessage" SET "availableAt" = ${at}, "leaseUntil" = NULL, "leaseOwner" = NULL, "lastError" = ${error.slice(0, 500)}
+    WHERE ${held(message, owner)}`;
 }
 
 export async function markFailed(prisma: Prisma, message: ClaimedMessage, owner: string, error: string): Promise<void> {
-  await prisma.outboxMessage.updateMany({
-    where: held(message, owner),
-    data: { state: 'failed', leaseUntil: null, lastError: error.slice(0, 500) },
-  });
+  await prisma.$executeRaw`
+    UPDATE "OutboxMessage" SET "state" = 'failed', "leaseUntil" = NULL, "lastError" = ${error.slice(0, 500)}
+    WHERE ${held(message, owner)}`;
 }
 
 /** Gives leased rows back at shutdown so another replica sends them without waiting for the lease. */

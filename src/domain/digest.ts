@@ -1,5 +1,5 @@
 import type { Prisma } from '../db/client';
-import { isUniqueViolation, parseJson } from '../db/json';
+import { parseJson } from '../db/json';
 import type { Catalog } from '../providers/catalog';
 import type { CountKey } from '../providers/definition';
 import { impactOf, type ImpactLine } from './impact';
@@ -85,20 +85,6 @@ export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string
   }
 
   return { counts: statusCounts(connections), openIncidents, reconnected, now };
-}
-
-/**
- * Records that one on-demand digest request was handled; false when it was seen before, so a replayed
- * signed slash command posts nothing twice.
- */
-export async function claimDigestRequest(prisma: Prisma, key: string, now: Date): Promise<boolean> {
-  try {
-    await prisma.processedKey.create({ data: { key, createdAt: now } });
-    return true;
-  } catch (error) {
-    if (isUniqueViolation(error)) return false;
-    throw error;
-  }
 }
 
 function minutesBetween(from: Date, to: Date): number {

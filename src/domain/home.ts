@@ -12,6 +12,8 @@ export const HOME_REFRESH_KIND = 'home.refresh';
 
 export const HOME_VIEWER_DAYS = 30;
 
+const viewerCutoff = (now: Date) => new Date(now.getTime() - HOME_VIEWER_DAYS * 86_400_000);
+
 export async function recordHomeVisit(prisma: Prisma, teamId: string, userId: string, at: Date): Promise<void> {
   await prisma.homeViewer.upsert({
     where: { teamId_userId: { teamId, userId } },
@@ -22,15 +24,21 @@ export async function recordHomeVisit(prisma: Prisma, teamId: string, userId: st
 
 export async function recentHomeViewers(prisma: Prisma, teamId: string, now: Date): Promise<string[]> {
   const viewers = await prisma.homeViewer.findMany({
-    where: { teamId, lastOpenedAt: { gte: new Date(now.getTime() - HOME_VIEWER_DAYS * 86_400_000) } },
+    where: { teamId, lastOpenedAt: { gte: viewerCutoff(now) } },
     orderBy: { lastOpenedAt: 'desc' },
     select: { userId: true },
   });
   return viewers.map((viewer) => viewer.userId);
 }
 
-/** Enqueued in the status change's transaction; each change gets its own row, later rows supersede earlier ones. */
+/**
+ * Enqueued in the status change's transaction; each change gets its own row, later rows supersede earlier
+ * ones. Skipped when nobody opened App Home lately: there is no page to keep current, and a workspace
+ * that never looks at it shouldn't pay a Slack call per status change.
+ */
 export async function requestHomeRefresh(tx: Prisma | Tx, teamId: string, at: Date): Promise<void> {
+  const viewer = await tx.homeViewer.findFirst({ where: { teamId, lastOpenedAt: { gte: viewerCutoff(at) } }, select: { userId: true } });
+  if (!viewer) return;
   await enqueue(tx, {
     kind: HOME_REFRESH_KIND,
     idempotencyKey: `home:${teamId}:${randomUUID()}`,

@@ -3,6 +3,7 @@ import type { Prisma, Tx } from '../db/client';
 import { findConnection, type Connection } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
 import { parseJson } from '../db/json';
+import { markProcessed } from '../db/processed-keys';
 import { inTransaction } from '../db/transaction';
 import { AppError } from '../lib/errors';
 import type { Clock } from '../lib/clock';
@@ -58,8 +59,7 @@ async function onOpenIncident(
   work: (tx: Tx, incident: Incident) => Promise<void>,
 ): Promise<'done' | 'duplicate' | 'closed'> {
   return inTransaction(deps.prisma, async (tx) => {
-    if (await tx.processedKey.findUnique({ where: { key: dedupeKey } })) return 'duplicate';
-    await tx.processedKey.create({ data: { key: dedupeKey, createdAt: deps.clock.now() } });
+    if (!(await markProcessed(tx, dedupeKey, deps.clock.now()))) return 'duplicate';
     const incident = await tx.incident.findUnique({ where: { id: incidentId } });
     if (!incident) throw new AppError('not_found', 'That incident no longer exists.');
     if (incident.state !== 'open') return 'closed';
@@ -94,6 +94,16 @@ export async function markReauthStarted(deps: IncidentDeps, incidentId: string, 
     await audit(tx, incident, 'reauth_started', { type: 'user', id: userId }, now);
     await notify(tx, incident, incident.id, { event: 'reauth_started', userId });
   });
+}
+
+/**
+ * Where the alert went, recorded once: later renders update that message in place. A plain statement,
+ * because it runs once per alert and Prisma would wrap a model `updateMany` in a transaction of its own.
+ */
+export async function recordAlertPosted(prisma: Prisma, incidentId: string, posted: { channelId: string; messageTs: string | null }, now: Date): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE "Incident" SET "channelId" = ${posted.channelId}, "messageTs" = ${posted.messageTs}, "deliveryError" = NULL, "updatedAt" = ${now}
+    WHERE "id" = ${incidentId} AND "messageTs" IS NULL`;
 }
 
 export async function openIncidentFor(prisma: Prisma, connectionId: string): Promise<Incident | null> {

@@ -1,6 +1,14 @@
 import type { Prisma } from '../db/client';
-import { findConnection, toConnection, type Connection, type ConnectionStatus } from '../db/connections';
-import { loadSecrets, replaceSecretsIfVersion, type Secrets, type StoredSecrets } from '../db/credentials';
+import { findConnection, recordProbeCheck, toConnection, type Connection, type ConnectionStatus, type ProbeCheck } from '../db/connections';
+import {
+  findSealedCredentials,
+  loadSecrets,
+  openCredential,
+  replaceSecretsIfVersion,
+  type SealedCredential,
+  type Secrets,
+  type StoredSecrets,
+} from '../db/credentials';
 import { minutesFrom, type Clock } from '../lib/clock';
 import type { KeyRing } from '../lib/key-ring';
 import type { Logger } from '../lib/logger';
@@ -89,8 +97,6 @@ type Verdict =
   | { result: 'needs_reauth' | 'transient'; failure: OAuthFailure }
   | { result: 'skipped'; detail: string; misconfigured: boolean };
 
-type ConnectionUpdate = NonNullable<Parameters<Prisma['connection']['updateMany']>[0]>['data'];
-
 const PROBED_STATUSES: ConnectionStatus[] = ['connected', 'degraded'];
 const dueFilter = (now: Date) => ({ status: { in: PROBED_STATUSES }, nextProbeAt: { lte: now } });
 const PROBE_ACTOR = { type: 'probe' } as const;
@@ -118,9 +124,9 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   const pending = new Set<Promise<void>>();
   const now = deps.clock.now();
   const claimUntil = minutesFrom(now, Math.max(1, deps.settings.intervalMinutes));
-  for await (const connection of dueConnections(deps.prisma, now, claimUntil, pageSize, options.limit ?? Infinity)) {
+  for await (const { connection, credential } of dueConnections(deps.prisma, now, claimUntil, pageSize, options.limit ?? Infinity)) {
     const task: Promise<void> = limiter
-      .run(connection.provider, () => probeInSweep(deps, connection, counts))
+      .run(connection.provider, () => probeInSweep(deps, connection, credential, counts))
       .finally(() => pending.delete(task));
     pending.add(task);
     // Read ahead by at most a page, so a large backlog never sits in memory at once.
@@ -130,10 +136,10 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   return counts;
 }
 
-async function probeInSweep(deps: ProbeDeps, connection: Connection, counts: SweepCounts): Promise<void> {
+async function probeInSweep(deps: ProbeDeps, connection: Connection, credential: SealedCredential | null, counts: SweepCounts): Promise<void> {
   counts.probed += 1;
   try {
-    const verdict = await probeAndRecord(deps, connection);
+    const verdict = await probeAndRecord(deps, connection, credential);
     counts[COUNT_FIELD[verdict.result]] += 1;
   } catch (error) {
     counts.errors += 1;
@@ -149,11 +155,16 @@ const COUNT_FIELD: Record<ProbeResult, Exclude<keyof SweepCounts, 'probed' | 'er
   skipped: 'skipped',
 };
 
+interface DueConnection {
+  connection: Connection;
+  credential: SealedCredential | null;
+}
+
 /**
  * Keyset paging on (nextProbeAt, id), so rows probed meanwhile leave the window without shifting pages.
- * Each page is claimed before it is probed (see claimDue).
+ * Each page is claimed before it is probed (see claimDue), and its credentials are read in one query.
  */
-async function* dueConnections(prisma: Prisma, now: Date, claimUntil: Date, pageSize: number, limit: number): AsyncGenerator<Connection> {
+async function* dueConnections(prisma: Prisma, now: Date, claimUntil: Date, pageSize: number, limit: number): AsyncGenerator<DueConnection> {
   let after: { nextProbeAt: Date; id: string } | undefined;
   let taken = 0;
   while (taken < limit) {
@@ -168,7 +179,8 @@ async function* dueConnections(prisma: Prisma, now: Date, claimUntil: Date, page
       select: { id: true, nextProbeAt: true },
     });
     const claimed = await claimDue(prisma, page.map((row) => row.id), now, claimUntil);
-    for (const connection of claimed) yield connection;
+    const credentials = claimed.length ? await findSealedCredentials(prisma, claimed.map((connection) => connection.id)) : new Map<string, SealedCredential>();
+    for (const connection of claimed) yield { connection, credential: credentials.get(connection.id) ?? null };
     taken += claimed.length;
     const last = page[page.length - 1];
     if (!last || page.length < take) return;
@@ -188,19 +200,21 @@ async function claimDue(prisma: Prisma, ids: string[], now: Date, until: Date): 
   return rows.map(toConnection);
 }
 
-async function probeAndRecord(deps: ProbeDeps, connection: Connection): Promise<Verdict> {
-  const verdict = await checkCredentials(deps, connection);
+/** `credential` is the connection's credential already read (by a sweep), or undefined to read it here. */
+async function probeAndRecord(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null): Promise<Verdict> {
+  const verdict = await checkCredentials(deps, connection, credential);
   await recordVerdict(deps, connection, verdict);
   countResult(deps.metrics, connection, verdict.result);
   logVerdict(deps.logger, connection, verdict);
   return verdict;
 }
 
-async function checkCredentials(deps: ProbeDeps, connection: Connection): Promise<Verdict> {
+async function checkCredentials(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null): Promise<Verdict> {
   if (connection.status === 'disabled') return skipped('the connection is disabled');
   const provider = deps.catalog.get(connection.provider);
   if (!provider) return skipped(`provider ${connection.provider} is not configured`, true);
-  const stored = await loadSecrets(deps.prisma, deps.keyRing, connection);
+  const stored =
+    credential === undefined ? await loadSecrets(deps.prisma, deps.keyRing, connection) : credential && openCredential(deps.keyRing, connection, credential);
   if (!stored) return skipped('no stored credentials');
   const verdict = await checkStored(deps, connection, provider, stored);
   if (verdict.result !== 'needs_reauth') return verdict;
@@ -268,20 +282,15 @@ async function recordVerdict(deps: ProbeDeps, connection: Connection, verdict: V
       await recordCheck(deps, connection, { nextProbeAt: minutesFrom(now, intervalMinutes) });
       return;
     case 'ok': {
-      const recorded = await recordCheck(deps, connection, {
-        consecutiveFailures: 0,
-        lastCheckedAt: now,
-        lastSuccessAt: now,
-        nextProbeAt: minutesFrom(now, intervalMinutes),
-      });
+      const recorded = await recordCheck(deps, connection, { checkedAt: now, outcome: 'success', nextProbeAt: minutesFrom(now, intervalMinutes) });
       if (recorded && connection.status === 'degraded') await changeStatusByProbe(deps, connection, 'connected', null, now);
       return;
     }
     case 'transient': {
       const failures = connection.consecutiveFailures + 1;
       const recorded = await recordCheck(deps, connection, {
-        consecutiveFailures: { increment: 1 },
-        lastCheckedAt: now,
+        checkedAt: now,
+        outcome: 'failure',
         nextProbeAt: new Date(now.getTime() + backoffMs(failures, intervalMinutes)),
       });
       if (recorded && connection.status === 'connected' && failures >= degradedAfterFailures) {
@@ -290,7 +299,7 @@ async function recordVerdict(deps: ProbeDeps, connection: Connection, verdict: V
       return;
     }
     case 'needs_reauth': {
-      const recorded = await recordCheck(deps, connection, { lastCheckedAt: now, nextProbeAt: minutesFrom(now, intervalMinutes) });
+      const recorded = await recordCheck(deps, connection, { checkedAt: now, nextProbeAt: minutesFrom(now, intervalMinutes) });
       if (recorded) await changeStatusByProbe(deps, connection, 'authorization_required', verdict.failure.reason ?? 'unknown', now);
       return;
     }
@@ -303,9 +312,8 @@ async function recordVerdict(deps: ProbeDeps, connection: Connection, verdict: V
  * result is stale: nothing is written, and the connection is probed again when it next comes due (after
  * a sweep, once the sweep's claim on it runs out).
  */
-async function recordCheck(deps: ProbeDeps, connection: Connection, data: ConnectionUpdate): Promise<boolean> {
-  const { count } = await deps.prisma.connection.updateMany({ where: { id: connection.id, status: connection.status }, data });
-  return count === 1;
+function recordCheck(deps: ProbeDeps, connection: Connection, check: ProbeCheck): Promise<boolean> {
+  return recordProbeCheck(deps.prisma, connection.id, connection.status, check, deps.clock.now());
 }
 
 async function changeStatusByProbe(

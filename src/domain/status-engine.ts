@@ -4,6 +4,7 @@ import { toConnection, type Connection, type ConnectionStatus } from '../db/conn
 import { recordAudit, type Actor } from '../db/audit';
 import { enqueue } from '../db/outbox';
 import { parseJson } from '../db/json';
+import { markProcessed } from '../db/processed-keys';
 import { inTransaction } from '../db/transaction';
 import type { Clock } from '../lib/clock';
 import type { CountKey, DisconnectReason } from '../providers/definition';
@@ -64,12 +65,8 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
   const row = await tx.connection.findUnique({ where: { id: change.connectionId } });
   if (!row) throw new UnknownConnectionError(change.connectionId);
   const before = toConnection(row);
-  if (change.dedupeKey) {
-    if (await tx.processedKey.findUnique({ where: { key: change.dedupeKey } })) {
-      return { changed: false, duplicate: true, connection: before };
-    }
-    // A concurrent twin makes this insert fail; the retry then finds the key and stops above.
-    await tx.processedKey.create({ data: { key: change.dedupeKey, createdAt: now } });
+  if (change.dedupeKey && !(await markProcessed(tx, change.dedupeKey, now))) {
+    return { changed: false, duplicate: true, connection: before };
   }
 
   if (before.status === 'disabled' && change.status !== 'disabled' && change.actor.type !== 'admin') {
@@ -88,7 +85,7 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
   }
 
   // Compare-and-swap on the status we read, so two concurrent changes can't both apply.
-  const { count } = await tx.connection.updateMany({
+  const [updated] = await tx.connection.updateManyAndReturn({
     where: { id: before.id, status: before.status, updatedAt: row.updatedAt },
     data: {
       status: change.status,
@@ -98,8 +95,8 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
       ...(change.status === 'connected' ? { consecutiveFailures: 0, lastSuccessAt: now } : {}),
     },
   });
-  if (count !== 1) throw Object.assign(new Error('connection changed concurrently'), { code: 'P2034' });
-  const after = toConnection((await tx.connection.findUnique({ where: { id: before.id } }))!);
+  if (!updated) throw Object.assign(new Error('connection changed concurrently'), { code: 'P2034' });
+  const after = toConnection(updated);
 
   let outcome: ChangeOutcome = { changed: true, connection: after };
   if (change.status === 'authorization_required') {

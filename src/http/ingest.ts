@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Prisma } from '../db/client';
-import { findConnection, findConnectionByAccount, type Connection } from '../db/connections';
-import { changeStatus, type StatusEngineDeps } from '../domain/status-engine';
+import { findConnectionByAccount } from '../db/connections';
+import { changeStatus, UnknownConnectionError, type StatusEngineDeps } from '../domain/status-engine';
 import { AppError } from '../lib/errors';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../lib/signature';
 import { DISCONNECT_REASONS } from '../providers/definition';
@@ -65,33 +65,36 @@ export function ingestHandler(deps: IngestDeps) {
 
     const event = parseJsonBody(raw, ingestEventSchema, 'event');
 
-    const connections = await resolveConnections(deps.prisma, event);
-    if (connections.length === 0) throw new AppError('not_found', 'No connection matches this event.');
+    const connectionIds = await resolveConnections(deps.prisma, event);
+    if (connectionIds.length === 0) throw notFound();
 
     const results = [];
-    for (const connection of connections) {
+    for (const connectionId of connectionIds) {
       const outcome = await changeStatus(deps.engine, {
-        connectionId: connection.id,
+        connectionId,
         status: event.status,
         reason: event.reason,
         actor: { type: 'webhook', id: event.eventId },
         occurredAt: new Date(event.occurredAt),
         counts: event.counts,
-        dedupeKey: `ingest:${event.eventId}:${connection.id}`,
+        dedupeKey: `ingest:${event.eventId}:${connectionId}`,
+      }).catch((error: unknown) => {
+        throw error instanceof UnknownConnectionError ? notFound() : error;
       });
-      results.push({ connectionId: connection.id, status: outcome.connection.status, duplicate: outcome.duplicate ?? false, incidentId: outcome.incidentId ?? null });
+      results.push({ connectionId, status: outcome.connection.status, duplicate: outcome.duplicate ?? false, incidentId: outcome.incidentId ?? null });
     }
     sendJson(res, 202, { accepted: true, eventId: event.eventId, results });
   };
 }
 
-async function resolveConnections(prisma: Prisma, event: IngestEvent): Promise<Connection[]> {
-  if (event.connectionId) {
-    const connection = await findConnection(prisma, event.connectionId);
-    return connection ? [connection] : [];
-  }
-  return findConnectionByAccount(prisma, { provider: event.provider!, externalAccountId: event.externalAccountId! });
+/** An id is checked by the status change itself (one read fewer on the hot path); an account is looked up. */
+async function resolveConnections(prisma: Prisma, event: IngestEvent): Promise<string[]> {
+  if (event.connectionId) return [event.connectionId];
+  const connections = await findConnectionByAccount(prisma, { provider: event.provider!, externalAccountId: event.externalAccountId! });
+  return connections.map((connection) => connection.id);
 }
+
+const notFound = () => new AppError('not_found', 'No connection matches this event.');
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
 import type { Prisma } from '../db/client';
 import type { ClaimedMessage } from '../db/outbox';
-import { loadIncidentState, type IncidentDeps } from '../domain/incidents';
+import { loadIncidentState, recordAlertPosted, type IncidentDeps } from '../domain/incidents';
 import { OUTBOX_KINDS, type ThreadEvent } from '../domain/notifications';
 import type { DeliveryHandler, DeliveryOutcome } from '../jobs/outbox-dispatcher';
 import type { Logger } from '../lib/logger';
@@ -72,10 +72,7 @@ async function syncAlert(deps: DeliveryDeps, pacer: ChannelPacer, message: Claim
     }
     await pacer.wait(channel);
     const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
-    await deps.prisma.incident.updateMany({
-      where: { id: incident.id, messageTs: null },
-      data: { channelId: posted.channel ?? channel, messageTs: posted.ts ?? null, deliveryError: null },
-    });
+    await recordAlertPosted(deps.prisma, incident.id, { channelId: posted.channel ?? channel, messageTs: posted.ts ?? null }, deps.clock.now());
     deps.metrics.inc('reconnect_alerts_posted_total', { provider: connection.provider }, 1, 'Alerts posted to Slack');
     return { status: 'sent', result: { posted: posted.ts } };
   });

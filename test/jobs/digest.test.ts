@@ -144,13 +144,14 @@ describeEachDatabase('daily digests', (db, kind) => {
   it('rolls a subscription back when its digest could not be enqueued, and the next run catches up', async () => {
     for (const channel of ['C0FIRST01', 'C0SECOND1', 'C0THIRD01']) await subscribeAt(channel, '09:00', 'UTC');
     clock.set('2026-11-23T09:00:00Z');
-    // The process "dies" between the compare-and-swap and the outbox insert of the second channel.
-    const crashing = failingOutboxInsert(prisma(), (key) => key.includes('C0SECOND1'));
-    const first = await runDigests(jobDeps(crashing));
+    // The database refuses the second channel's outbox row, after that subscription's compare-and-swap.
+    const allow = await refuseOutboxRows(prisma(), kind, '%C0SECOND1%');
+    const first = await runDigests(jobDeps());
     expect(first).toEqual({ enqueued: 2, failed: 1 });
     const second = await prisma().channelSubscription.findFirstOrThrow({ where: { channelId: 'C0SECOND1' } });
     expect(second.lastDigestDate).toBeNull();
 
+    await allow();
     clock.advanceMinutes(1);
     expect(await runDigests(jobDeps())).toEqual({ enqueued: 1, failed: 0 });
     expect(await runDigests(jobDeps())).toEqual({ enqueued: 0, failed: 0 });
@@ -277,31 +278,20 @@ describeEachDatabase('daily digests', (db, kind) => {
   });
 });
 
-/** A Prisma client whose outbox insert fails for matching keys, inside transactions too. */
-function failingOutboxInsert(prisma: Prisma, fails: (idempotencyKey: string) => boolean): Prisma {
-  const wrapOutbox = <T extends object>(client: T): T =>
-    new Proxy(client, {
-      get(target, property) {
-        const value = Reflect.get(target, property);
-        if (property !== 'outboxMessage') return value;
-        return new Proxy(value as object, {
-          get(outbox, method) {
-            const original = Reflect.get(outbox, method);
-            if (method !== 'upsert') return original;
-            return (args: { where: { idempotencyKey: string } }) => {
-              if (fails(args.where.idempotencyKey)) return Promise.reject(new Error('process died'));
-              return (original as (a: unknown) => Promise<unknown>).call(outbox, args);
-            };
-          },
-        });
-      },
-    });
-  return new Proxy(prisma, {
-    get(target, property) {
-      const value = Reflect.get(target, property);
-      if (property !== '$transaction') return value;
-      return (work: (tx: unknown) => Promise<unknown>, options: unknown) =>
-        (value as (w: unknown, o: unknown) => Promise<unknown>).call(target, (tx: object) => work(wrapOutbox(tx)), options);
-    },
-  });
+/** A trigger that makes the database refuse outbox rows whose key matches `pattern`; returns its removal. */
+async function refuseOutboxRows(prisma: Prisma, kind: string, pattern: string): Promise<() => Promise<void>> {
+  if (kind === 'sqlite') {
+    await prisma.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_outbox BEFORE INSERT ON "OutboxMessage" WHEN NEW."idempotencyKey" LIKE '${pattern}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    );
+    return async () => void (await prisma.$executeRawUnsafe('DROP TRIGGER refuse_outbox'));
+  }
+  await prisma.$executeRawUnsafe(`CREATE FUNCTION refuse_outbox() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql`);
+  await prisma.$executeRawUnsafe(
+    `CREATE TRIGGER refuse_outbox BEFORE INSERT ON "OutboxMessage" FOR EACH ROW WHEN (NEW."idempotencyKey" LIKE '${pattern}') EXECUTE FUNCTION refuse_outbox()`,
+  );
+  return async () => {
+    await prisma.$executeRawUnsafe('DROP TRIGGER refuse_outbox ON "OutboxMessage"');
+    await prisma.$executeRawUnsafe('DROP FUNCTION refuse_outbox()');
+  };
 }

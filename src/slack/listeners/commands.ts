@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import { claimDigestRequest, digestFor } from '../../domain/digest';
+import { digestFor } from '../../domain/digest';
+import { markProcessed } from '../../db/processed-keys';
 import { snooze } from '../../domain/incidents';
 import { canonicalTimeZone } from '../../domain/local-time';
 import { matchByName, normalizeName } from '../../domain/name-match';
@@ -183,7 +184,8 @@ async function snoozeConnection(
 async function postDigest(deps: CommandDeps, invocation: Invocation): Promise<CommandAnswer | null> {
   const { payload, client } = invocation;
   const now = deps.clock.now();
-  if (!(await claimDigestRequest(deps.prisma, invocation.dedupeKey, now))) return null;
+  // A replayed signed slash command posts nothing twice.
+  if (!(await markProcessed(deps.prisma, invocation.dedupeKey, now))) return null;
   const message = digestMessage(await digestFor(deps.prisma, deps.catalog, payload.team_id, now), { quiet: false });
   if (!message) return null;
   try {

@@ -1,0 +1,12 @@
+import type { Prisma, Tx } from './client';
+
+/**
+ * Keys of requests already handled (ingest event ids, Slack action timestamps), so a replay does nothing.
+ * `ON CONFLICT DO NOTHING` tells a first sighting from a replay in one statement on both databases, and
+ * unlike a failed insert it leaves a Postgres transaction usable. Called inside the transaction that does
+ * the work, a rollback forgets the key with it.
+ */
+export async function markProcessed(db: Prisma | Tx, key: string, at: Date): Promise<boolean> {
+  const inserted = await db.$executeRaw`INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES (${key}, ${at}) ON CONFLICT ("key") DO NOTHING`;
+  return inserted === 1;
+}
