@@ -51,6 +51,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const prisma = createClient(target, options.poolSize ?? 10);
   try {
     await prisma.$queryRawUnsafe('SELECT 1');
+    // WAL (set by the migration runner) with synchronous=NORMAL syncs at checkpoints, not at every commit:
+    // durable when the process dies, only a power loss can drop the last commits. better-sqlite3 waits
+    // for a sync on the event loop, so syncing each commit would stall every request behind it.
+    if (target.kind === 'sqlite') await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   } catch (error) {
     await prisma.$disconnect().catch(() => undefined);
     throw new DatabaseUnavailableError(description, error);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
@@ -90,7 +91,13 @@ export function sendHtml(res: ServerResponse, status: number, html: string, head
   res.end(html);
 }
 
-/** Turns AppErrors into their status and message; anything else is a 500 that reveals nothing. */
+/** Seconds a client should wait before retrying while the database is away: about one restart. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Turns AppErrors into their status and message, and an unreachable database into a 503 (the request may
+ * succeed once it is back, so senders should retry); anything else is a 500 that reveals nothing.
+ */
 export function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
   if (res.headersSent) {
     res.destroy();
@@ -98,6 +105,16 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
   }
   if (error instanceof AppError) {
     sendJson(res, error.status, { error: error.code, message: error.message, ...(error.details ?? {}) });
+    return;
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn('request refused: database unavailable', { error });
+    sendJson(
+      res,
+      503,
+      { error: 'unavailable', message: 'The database is unavailable; retry shortly.' },
+      { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    );
     return;
   }
   logger.error('request failed', { error });

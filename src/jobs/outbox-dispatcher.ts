@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../db/client';
 import { claim, markFailed, markSent, releaseLeases, reschedule, type ClaimedMessage } from '../db/outbox';
+import { retryWhileUnavailable } from '../db/while-unavailable';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -60,7 +61,8 @@ export class OutboxDispatcher {
   async runOnce(): Promise<number> {
     if (this.running) {
       this.again = true;
-      await this.running;
+      // The pass under way logs its own failure; a second await must not turn it into an unhandled rejection.
+      await this.running.catch(() => undefined);
       return 0;
     }
     let delivered = 0;
@@ -138,7 +140,8 @@ export class OutboxDispatcher {
     }
     const log = logger.child({ outboxId: message.id, kind: message.kind, attempt: message.attempts });
     if (outcome.status === 'sent') {
-      await markSent(prisma, message, this.owner, clock.now(), outcome.result);
+      // Sent is sent: losing this write to a database outage would send the message again.
+      await retryWhileUnavailable(() => markSent(prisma, message, this.owner, clock.now(), outcome.result));
       metrics.inc('reconnect_outbox_delivered_total', { kind: message.kind }, 1, 'Outbox rows delivered');
       return true;
     }

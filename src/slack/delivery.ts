@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../config';
 import type { Prisma } from '../db/client';
 import type { ClaimedMessage } from '../db/outbox';
+import { retryWhileUnavailable } from '../db/while-unavailable';
 import { loadIncidentState, recordAlertPosted, type IncidentDeps } from '../domain/incidents';
 import { OUTBOX_KINDS, type ThreadEvent } from '../domain/notifications';
 import type { DeliveryHandler, DeliveryOutcome } from '../jobs/outbox-dispatcher';
@@ -65,17 +66,25 @@ async function syncAlert(deps: DeliveryDeps, pacer: ChannelPacer, message: Claim
     now: deps.clock.now(),
   });
 
-  return callSlack(deps, incident.id, async () => {
-    if (incident.messageTs && incident.channelId) {
-      await client.chat.update({ channel: incident.channelId, ts: incident.messageTs, text: rendered.text, blocks: rendered.blocks });
-      return { status: 'sent', result: { updated: incident.messageTs } };
-    }
+  if (incident.messageTs && incident.channelId) {
+    const { channelId, messageTs } = incident;
+    return callSlack(deps, incident.id, async () => {
+      await client.chat.update({ channel: channelId, ts: messageTs, text: rendered.text, blocks: rendered.blocks });
+      return { status: 'sent', result: { updated: messageTs } };
+    });
+  }
+  let posted: { channel?: string; ts?: string } | undefined;
+  const outcome = await callSlack(deps, incident.id, async () => {
     await pacer.wait(channel);
-    const posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
-    await recordAlertPosted(deps.prisma, incident.id, { channelId: posted.channel ?? channel, messageTs: posted.ts ?? null }, deps.clock.now());
-    deps.metrics.inc('reconnect_alerts_posted_total', { provider: connection.provider }, 1, 'Alerts posted to Slack');
+    posted = await client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
     return { status: 'sent', result: { posted: posted.ts } };
   });
+  if (!posted) return outcome;
+  deps.metrics.inc('reconnect_alerts_posted_total', { provider: connection.provider }, 1, 'Alerts posted to Slack');
+  // The alert is in Slack now: where it went must be recorded, or the next render would post it again.
+  const where = { channelId: posted.channel ?? channel, messageTs: posted.ts ?? null };
+  await retryWhileUnavailable(() => recordAlertPosted(deps.prisma, incident.id, where, deps.clock.now()));
+  return outcome;
 }
 
 async function postThreadReply(deps: DeliveryDeps, pacer: ChannelPacer, message: ClaimedMessage): Promise<DeliveryOutcome> {

@@ -1,0 +1,69 @@
+/**
+ * Whether an error means "the database can't be reached right now" (server down, restarting, connection
+ * dropped) rather than a bad query or a bug. The difference matters to callers: the same request may
+ * succeed in a few seconds, so HTTP answers 503 and the sender retries, instead of a 500 that says "our
+ * fault, don't bother".
+ *
+ * The shapes were read off a real PostgreSQL 15 being stopped and started under the app
+ * (test/faults/postgres-restart.test.ts), through Prisma 6.19 and @prisma/adapter-pg:
+ * - a query when nothing listens: PrismaClientKnownRequestError P1001 ("Can't reach database server"),
+ *   or, for raw queries, P2010 whose `meta.driverAdapterError.cause.kind` is `DatabaseNotReachable`;
+ * - a query running while the server shuts down: P2010 with the server's SQLSTATE 57P01 in
+ *   `meta.driverAdapterError.cause.code`;
+ * - the pg driver's own errors (a socket that closed without a goodbye, or pg used directly, as the
+ *   migration runner does): `code` ECONNREFUSED and friends, or only a message ("Connection terminated").
+ */
+
+/** Prisma's codes for a server it can't reach, that timed out connecting, or that closed the connection. */
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017']);
+
+/** @prisma/adapter-pg's names for socket failures (its mapSocketError). */
+const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
+
+/** Node's socket errors: nothing listens, the peer went away, or the network can't reach it. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * PostgreSQL SQLSTATEs (postgresql.org/docs/15/errcodes-appendix.html): the connection exceptions of class
+ * 08 but 08P01 (a protocol violation is a bug, not an outage), 57P01 admin_shutdown (fast or smart stop),
+ * 57P02 crash_shutdown (another backend crashed), 57P03 cannot_connect_now (starting up, shutting down, in
+ * recovery).
+ */
+const SQLSTATES = new Set(['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03']);
+
+/** What the pg driver says when the socket closes under a query, with no code attached. */
+const MESSAGES = /Connection terminated|Can't reach database server|Server has closed the connection|the database system is (starting up|shutting down|in recovery mode)/i;
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  originalCode?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  // Prisma wraps the adapter's error, which wraps the driver's: look a few levels down, never forever.
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && seen.size < 8) {
+    const current = pending.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const candidate = current as ErrorLike;
+    if (matches(candidate)) return true;
+    pending.push(candidate.cause, candidate.meta?.driverAdapterError);
+  }
+  return false;
+}
+
+function matches(error: ErrorLike): boolean {
+  const codes = [error.code, error.originalCode].filter((code): code is string => typeof code === 'string');
+  if (codes.some((code) => PRISMA_CODES.has(code) || SOCKET_CODES.has(code) || SQLSTATES.has(code))) return true;
+  if (typeof error.kind === 'string' && ADAPTER_KINDS.has(error.kind)) return true;
+  // A validation error's message quotes the query's arguments, which could contain any words.
+  if (error.name === 'PrismaClientValidationError') return false;
+  return typeof error.message === 'string' && MESSAGES.test(error.message);
+}
