@@ -32,7 +32,17 @@ export interface BenchFakes {
   /** Resolves once `count` posts match, or rejects after `timeoutMs`. */
   waitForPosts(match: (post: SlackPost) => boolean, count: number, timeoutMs: number): Promise<SlackPost[]>;
   tokenStats(): Promise<TokenStats>;
+  /**
+   * POSTs from the child process and times it there, from sending to the whole answer: a client in the
+   * app's process would wait for the app's own work after the answer and charge it to the answer.
+   */
+  timedPost(url: string, headers: Record<string, string>, body: string): Promise<TimedAnswer>;
   close(): Promise<void>;
+}
+
+export interface TimedAnswer {
+  status: number;
+  ms: number;
 }
 
 export const BENCH_TEAM = { id: 'T0BENCH01', name: 'Reconnect Bench', domain: 'reconnect-bench' };
@@ -40,19 +50,26 @@ export const BENCH_TEAM = { id: 'T0BENCH01', name: 'Reconnect Bench', domain: 'r
 type FromFakes =
   | { type: 'ready'; slackUrl: string; tokenUrl: string }
   | { type: 'post'; post: SlackPost }
-  | { type: 'tokenStats'; stats: TokenStats };
+  | { type: 'tokenStats'; stats: TokenStats }
+  | { type: 'timed'; id: number; answer: TimedAnswer };
+
+type ToFakes = { type: 'tokenStats' } | { type: 'timedPost'; id: number; url: string; headers: Record<string, string>; body: string };
 
 export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
   const child = fork(__filename, [String(tokenLatencyMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const posts: SlackPost[] = [];
   const statsWaiters: ((stats: TokenStats) => void)[] = [];
+  const timedWaiters = new Map<number, (answer: TimedAnswer) => void>();
+  let nextId = 0;
+  const ask = (message: ToFakes) => void child.send(message);
   const { slackUrl, tokenUrl } = await new Promise<{ slackUrl: string; tokenUrl: string }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the fake servers exited (${code}) before they were ready`)));
     child.on('message', (message: FromFakes) => {
       if (message.type === 'ready') resolve(message);
       else if (message.type === 'post') posts.push(message.post);
+      else if (message.type === 'timed') timedWaiters.get(message.id)?.(message.answer);
       else statsWaiters.shift()?.(message.stats);
     });
   });
@@ -73,7 +90,18 @@ export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
     tokenStats() {
       return new Promise((resolve) => {
         statsWaiters.push(resolve);
-        child.send('tokenStats');
+        ask({ type: 'tokenStats' });
+      });
+    },
+    timedPost(url, headers, body) {
+      nextId += 1;
+      const id = nextId;
+      return new Promise((resolve) => {
+        timedWaiters.set(id, (answer) => {
+          timedWaiters.delete(id);
+          resolve(answer);
+        });
+        ask({ type: 'timedPost', id, url, headers, body });
       });
     },
     async close() {
@@ -131,9 +159,19 @@ async function serve(tokenLatencyMs: number): Promise<void> {
     );
   });
 
-  process.on('message', () => send({ type: 'tokenStats', stats: { ...stats } }));
+  process.on('message', (message: ToFakes) => {
+    if (message.type === 'tokenStats') send({ type: 'tokenStats', stats: { ...stats } });
+    else void timedPost(message).then((answer) => send({ type: 'timed', id: message.id, answer }));
+  });
   const [slackUrl, tokensUrl] = await Promise.all([listen(slack), listen(tokens)]);
   send({ type: 'ready', slackUrl, tokenUrl: `${tokensUrl}/token` });
+}
+
+async function timedPost(request: { url: string; headers: Record<string, string>; body: string }): Promise<TimedAnswer> {
+  const started = performance.now();
+  const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
+  await response.arrayBuffer();
+  return { status: response.status, ms: performance.now() - started };
 }
 
 async function readForm(req: IncomingMessage): Promise<Record<string, unknown>> {

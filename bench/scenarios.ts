@@ -131,7 +131,7 @@ export async function clickToAck(
       const body = clickBody(incidents[i]!, `${target.fakes.slackUrl}/response_url/${i}`);
       const order = i % 2 === 0 ? [target.url, bare.url] : [bare.url, target.url];
       for (const base of order) {
-        const elapsed = await timedSlackPost(`${base}/slack/events`, body, target.signingSecret);
+        const elapsed = await timedSlackPost(target.fakes, `${base}/slack/events`, body, target.signingSecret);
         if (i >= options.warmup) (base === target.url ? result.oursMs : result.bareMs).push(elapsed);
       }
     }
@@ -192,19 +192,13 @@ function clickBody(incident: IngestResult['incidents'][number], responseUrl: str
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-async function timedSlackPost(url: string, body: string, signingSecret: string): Promise<number> {
+async function timedSlackPost(fakes: BenchFakes, url: string, body: string, signingSecret: string): Promise<number> {
   const timestamp = Math.floor(Date.now() / 1000);
   const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  const started = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
-    body,
-  });
-  await response.arrayBuffer();
-  const elapsed = performance.now() - started;
-  if (response.status !== 200) throw new Error(`${url} answered the click with ${response.status}`);
-  return elapsed;
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
+  const answer = await fakes.timedPost(url, headers, body);
+  if (answer.status !== 200) throw new Error(`${url} answered the click with ${answer.status}`);
+  return answer.ms;
 }
 
 // ---- 3. probe sweep ----------------------------------------------------------------------------------
