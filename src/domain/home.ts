@@ -37,8 +37,9 @@ export async function recentHomeViewers(prisma: Prisma, teamId: string, now: Dat
  * that never looks at it shouldn't pay a Slack call per status change.
  */
 export async function requestHomeRefresh(tx: Prisma | Tx, teamId: string, at: Date): Promise<void> {
-  const viewer = await tx.homeViewer.findFirst({ where: { teamId, lastOpenedAt: { gte: viewerCutoff(at) } }, select: { userId: true } });
-  if (!viewer) return;
+  // A plain query: it runs in every status change's transaction.
+  const viewers = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "HomeViewer" WHERE "teamId" = ${teamId} AND "lastOpenedAt" >= ${viewerCutoff(at)} LIMIT 1`;
+  if (viewers.length === 0) return;
   await enqueue(tx, {
     kind: HOME_REFRESH_KIND,
     idempotencyKey: `home:${teamId}:${randomUUID()}`,

@@ -1,6 +1,6 @@
 import type { Incident } from '../generated/postgresql/client';
 import type { Prisma, Tx } from '../db/client';
-import { findConnection, type Connection } from '../db/connections';
+import { toConnection, type Connection } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
@@ -30,10 +30,10 @@ export interface IncidentDeps {
 }
 
 export async function loadIncidentState(deps: IncidentDeps, incidentId: string): Promise<IncidentState | null> {
-  const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
-  if (!incident) return null;
-  const connection = await findConnection(deps.prisma, incident.connectionId);
-  if (!connection) return null;
+  const row = await deps.prisma.incident.findUnique({ where: { id: incidentId }, include: { connection: true } });
+  if (!row) return null;
+  const { connection: connectionRow, ...incident } = row;
+  const connection = toConnection(connectionRow);
   const provider = deps.catalog.require(connection.provider);
   const impact =
     incident.state === 'open'

@@ -101,14 +101,10 @@ export class OutboxDispatcher {
 
   private async pass(): Promise<number> {
     const { prisma, clock } = this.options;
+    const limit = this.options.batchSize ?? 20;
     let delivered = 0;
     for (;;) {
-      const batch = await claim(prisma, {
-        owner: this.owner,
-        now: clock.now(),
-        leaseMs: this.options.leaseMs ?? 60_000,
-        limit: this.options.batchSize ?? 20,
-      });
+      const batch = await claim(prisma, { owner: this.owner, now: clock.now(), leaseMs: this.options.leaseMs ?? 60_000, limit });
       if (batch.length === 0) return delivered;
       // Rows of one incident go in order (the alert before its thread replies); others run side by side.
       const groups = new Map<string, ClaimedMessage[]>();
@@ -121,7 +117,8 @@ export class OutboxDispatcher {
           for (const message of group) if (await this.deliver(message)) delivered += 1;
         }),
       );
-      if (this.stopped) return delivered;
+      // A short batch took everything due; what is enqueued meanwhile comes with a kick of its own.
+      if (this.stopped || batch.length < limit) return delivered;
     }
   }
 

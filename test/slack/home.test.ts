@@ -172,6 +172,18 @@ for (const { kind, skip } of databaseKinds()) {
       expect(validateBlocks(slack.homeView('U0RECENT2')!.blocks, 'home')).toEqual([]);
     });
 
+    it('queues no refresh when nobody opened App Home in the last 30 days', async () => {
+      const { prisma } = t.app.core.db;
+      const now = new Date();
+      await prisma.homeViewer.create({ data: { teamId: TEAM, userId: 'U0LONGAGO', lastOpenedAt: new Date(now.getTime() - 31 * 86_400_000) } });
+      await requestHomeRefresh(prisma, TEAM, now);
+      expect(await prisma.outboxMessage.count({ where: { kind: HOME_REFRESH_KIND } })).toBe(0);
+
+      await prisma.homeViewer.create({ data: { teamId: TEAM, userId: 'U0RECENT1', lastOpenedAt: new Date(now.getTime() - 29 * 86_400_000) } });
+      await requestHomeRefresh(prisma, TEAM, now);
+      expect(await prisma.outboxMessage.count({ where: { kind: HOME_REFRESH_KIND } })).toBe(1);
+    });
+
     it('retries at Retry-After when Slack rate-limits views.publish', async () => {
       const { prisma } = t.app.core.db;
       await prisma.homeViewer.create({ data: { teamId: TEAM, userId: 'U0RECENT1', lastOpenedAt: new Date() } });
