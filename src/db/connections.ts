@@ -108,15 +108,15 @@ export interface ProbeCheck {
 }
 
 /**
- * Records a probe's bookkeeping only while the status is still `expectedStatus`; false when it changed
- * meanwhile. A plain statement: a sweep runs it once per connection, and Prisma would wrap a model
- * `updateMany` in a transaction of its own.
+ * Records probe bookkeeping for connections still in `expectedStatus` (a sweep batches the healthy ones)
+ * and returns how many were written; one that changed status meanwhile is left alone. A plain statement:
+ * Prisma would wrap a model `updateMany` in a transaction of its own.
  */
-export async function recordProbeCheck(db: Client, connectionId: string, expectedStatus: ConnectionStatus, check: ProbeCheck, now: Date): Promise<boolean> {
+export async function recordProbeChecks(db: Client, connectionIds: string[], expectedStatus: ConnectionStatus, check: ProbeCheck, now: Date): Promise<number> {
+  if (connectionIds.length === 0) return 0;
   const changes = [sql`"nextProbeAt" = ${check.nextProbeAt}`, sql`"updatedAt" = ${now}`];
   if (check.checkedAt) changes.push(sql`"lastCheckedAt" = ${check.checkedAt}`);
   if (check.outcome === 'success') changes.push(sql`"lastSuccessAt" = ${check.checkedAt ?? now}`, sql`"consecutiveFailures" = 0`);
   if (check.outcome === 'failure') changes.push(sql`"consecutiveFailures" = "consecutiveFailures" + 1`);
-  const updated = await db.$executeRaw`UPDATE "Connection" SET ${join(changes)} WHERE "id" = ${connectionId} AND "status" = ${expectedStatus}`;
-  return updated === 1;
+  return db.$executeRaw`UPDATE "Connection" SET ${join(changes)} WHERE "id" IN (${join(connectionIds)}) AND "status" = ${expectedStatus}`;
 }

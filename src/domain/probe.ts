@@ -1,5 +1,5 @@
 import type { Prisma } from '../db/client';
-import { findConnection, recordProbeCheck, toConnection, type Connection, type ConnectionStatus, type ProbeCheck } from '../db/connections';
+import { findConnection, recordProbeChecks, toConnection, type Connection, type ConnectionStatus, type ProbeCheck } from '../db/connections';
 import {
   findSealedCredentials,
   loadSecrets,
@@ -124,22 +124,61 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   const pending = new Set<Promise<void>>();
   const now = deps.clock.now();
   const claimUntil = minutesFrom(now, Math.max(1, deps.settings.intervalMinutes));
+  const healthy = new HealthyChecks(deps, pageSize);
   for await (const { connection, credential } of dueConnections(deps.prisma, now, claimUntil, pageSize, options.limit ?? Infinity)) {
     const task: Promise<void> = limiter
-      .run(connection.provider, () => probeInSweep(deps, connection, credential, counts))
+      .run(connection.provider, () => probeInSweep(deps, connection, credential, healthy, counts))
       .finally(() => pending.delete(task));
     pending.add(task);
     // Read ahead by at most a page, so a large backlog never sits in memory at once.
     if (pending.size >= pageSize) await Promise.race(pending);
   }
   await Promise.all(pending);
+  await healthy.flush();
   return counts;
 }
 
-async function probeInSweep(deps: ProbeDeps, connection: Connection, credential: SealedCredential | null, counts: SweepCounts): Promise<void> {
+/**
+ * A healthy connection that is still healthy is by far a sweep's most common result, and its bookkeeping
+ * is the same for all: it is written for many at once. If the process dies first, those connections are
+ * merely probed again once the sweep's claim on them runs out.
+ */
+class HealthyChecks {
+  private ids: string[] = [];
+
+  constructor(
+    private readonly deps: ProbeDeps,
+    private readonly batchSize: number,
+  ) {}
+
+  async add(connectionId: string): Promise<void> {
+    this.ids.push(connectionId);
+    if (this.ids.length >= this.batchSize) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const ids = this.ids;
+    this.ids = [];
+    const now = this.deps.clock.now();
+    const check: ProbeCheck = { checkedAt: now, outcome: 'success', nextProbeAt: minutesFrom(now, this.deps.settings.intervalMinutes) };
+    try {
+      await recordProbeChecks(this.deps.prisma, ids, 'connected', check, now);
+    } catch (error) {
+      this.deps.logger.error('probe results not recorded; those connections will be probed again', { connections: ids.length, error });
+    }
+  }
+}
+
+async function probeInSweep(
+  deps: ProbeDeps,
+  connection: Connection,
+  credential: SealedCredential | null,
+  healthy: HealthyChecks,
+  counts: SweepCounts,
+): Promise<void> {
   counts.probed += 1;
   try {
-    const verdict = await probeAndRecord(deps, connection, credential);
+    const verdict = await probeAndRecord(deps, connection, credential, healthy);
     counts[COUNT_FIELD[verdict.result]] += 1;
   } catch (error) {
     counts.errors += 1;
@@ -200,10 +239,14 @@ async function claimDue(prisma: Prisma, ids: string[], now: Date, until: Date): 
   return rows.map(toConnection);
 }
 
-/** `credential` is the connection's credential already read (by a sweep), or undefined to read it here. */
-async function probeAndRecord(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null): Promise<Verdict> {
+/**
+ * `credential` is the connection's credential already read (by a sweep), or undefined to read it here;
+ * `healthy` collects a sweep's healthy results to record them together.
+ */
+async function probeAndRecord(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null, healthy?: HealthyChecks): Promise<Verdict> {
   const verdict = await checkCredentials(deps, connection, credential);
-  await recordVerdict(deps, connection, verdict);
+  if (verdict.result === 'ok' && connection.status === 'connected' && healthy) await healthy.add(connection.id);
+  else await recordVerdict(deps, connection, verdict);
   countResult(deps.metrics, connection, verdict.result);
   logVerdict(deps.logger, connection, verdict);
   return verdict;
@@ -312,8 +355,8 @@ async function recordVerdict(deps: ProbeDeps, connection: Connection, verdict: V
  * result is stale: nothing is written, and the connection is probed again when it next comes due (after
  * a sweep, once the sweep's claim on it runs out).
  */
-function recordCheck(deps: ProbeDeps, connection: Connection, check: ProbeCheck): Promise<boolean> {
-  return recordProbeCheck(deps.prisma, connection.id, connection.status, check, deps.clock.now());
+async function recordCheck(deps: ProbeDeps, connection: Connection, check: ProbeCheck): Promise<boolean> {
+  return (await recordProbeChecks(deps.prisma, [connection.id], connection.status, check, deps.clock.now())) === 1;
 }
 
 async function changeStatusByProbe(
