@@ -9,7 +9,7 @@ import {
   type Secrets,
   type StoredSecrets,
 } from '../db/credentials';
-import { minutesFrom, type Clock } from '../lib/clock';
+import { minutesFrom, startOfMinute, type Clock } from '../lib/clock';
 import type { KeyRing } from '../lib/key-ring';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -123,7 +123,7 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const pending = new Set<Promise<void>>();
   const now = deps.clock.now();
-  const claimUntil = minutesFrom(now, Math.max(1, deps.settings.intervalMinutes));
+  const claimUntil = nextProbeTime(now, Math.max(1, deps.settings.intervalMinutes));
   const healthy = new HealthyChecks(deps, pageSize);
   for await (const { connection, credential } of dueConnections(deps.prisma, now, claimUntil, pageSize, options.limit ?? Infinity)) {
     const task: Promise<void> = limiter
@@ -160,7 +160,7 @@ class HealthyChecks {
     const ids = this.ids;
     this.ids = [];
     const now = this.deps.clock.now();
-    const check: ProbeCheck = { checkedAt: now, outcome: 'success', nextProbeAt: minutesFrom(now, this.deps.settings.intervalMinutes) };
+    const check: ProbeCheck = { checkedAt: now, outcome: 'success', nextProbeAt: nextProbeTime(now, this.deps.settings.intervalMinutes) };
     try {
       await recordProbeChecks(this.deps.prisma, ids, 'connected', check, now);
     } catch (error) {
@@ -322,10 +322,10 @@ async function recordVerdict(deps: ProbeDeps, connection: Connection, verdict: V
   switch (verdict.result) {
     case 'skipped':
       // Not a check, but probing again every minute would only repeat the same warning.
-      await recordCheck(deps, connection, { nextProbeAt: minutesFrom(now, intervalMinutes) });
+      await recordCheck(deps, connection, { nextProbeAt: nextProbeTime(now, intervalMinutes) });
       return;
     case 'ok': {
-      const recorded = await recordCheck(deps, connection, { checkedAt: now, outcome: 'success', nextProbeAt: minutesFrom(now, intervalMinutes) });
+      const recorded = await recordCheck(deps, connection, { checkedAt: now, outcome: 'success', nextProbeAt: nextProbeTime(now, intervalMinutes) });
       if (recorded && connection.status === 'degraded') await changeStatusByProbe(deps, connection, 'connected', null, now);
       return;
     }
@@ -342,7 +342,7 @@ async function recordVerdict(deps: ProbeDeps, connection: Connection, verdict: V
       return;
     }
     case 'needs_reauth': {
-      const recorded = await recordCheck(deps, connection, { checkedAt: now, nextProbeAt: minutesFrom(now, intervalMinutes) });
+      const recorded = await recordCheck(deps, connection, { checkedAt: now, nextProbeAt: nextProbeTime(now, intervalMinutes) });
       if (recorded) await changeStatusByProbe(deps, connection, 'authorization_required', verdict.failure.reason ?? 'unknown', now);
       return;
     }
@@ -367,6 +367,15 @@ async function changeStatusByProbe(
   at: Date,
 ): Promise<void> {
   await changeStatus(deps.engine, { connectionId: connection.id, status, reason, actor: PROBE_ACTOR, occurredAt: at });
+}
+
+/**
+ * `minutes` after the minute `now` falls in. Sweeps fire on the minute and run a little after it; counted
+ * from `now` itself, a connection would come due just after the fire one interval later and wait for the
+ * next one, a minute late every time.
+ */
+function nextProbeTime(now: Date, minutes: number): Date {
+  return minutesFrom(startOfMinute(now), minutes);
 }
 
 /**

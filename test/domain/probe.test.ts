@@ -7,7 +7,7 @@ import { createConnection, disableConnection } from '../../src/domain/connection
 import { checkNow, runProbeSweep, type ProbeDeps, type ProbeSettings } from '../../src/domain/probe';
 import { changeStatus } from '../../src/domain/status-engine';
 import { probeDepsFromCore } from '../../src/jobs/probe-sweep';
-import { minutesFrom } from '../../src/lib/clock';
+import { minutesFrom, startOfMinute } from '../../src/lib/clock';
 import { KeyRing } from '../../src/lib/key-ring';
 import { refreshAccessToken } from '../../src/oauth';
 import { FakeClock } from '../support/clock';
@@ -354,6 +354,19 @@ for (const { kind, skip } of databaseKinds()) {
         expect((await row(disabled.connection)).lastCheckedAt).toBeNull();
         expect((await row(later.connection)).lastCheckedAt).toBeNull();
         expect((await row(broken.connection)).lastCheckedAt).toBeNull();
+      });
+
+      it('schedules the next probe on the minute, so the fire one interval later finds it due', async () => {
+        const connection = await addApiKeyConnection();
+        // A sweep runs a little after its fire, which cron makes on the minute.
+        clock.set(new Date(startOfMinute(clock.now()).getTime() + 60_000 + 250));
+        await sweep();
+        const checked = await row(connection);
+        expect(checked.nextProbeAt).toEqual(minutesFrom(startOfMinute(clock.now()), 15));
+
+        clock.set(new Date(checked.nextProbeAt.getTime() + 50));
+        await sweep();
+        expect((await row(connection)).lastCheckedAt).toEqual(clock.now());
       });
 
       it('takes the most overdue connections first when a limit is set', async () => {
