@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import os from 'node:os';
-import path from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { adminRequest, postIngest } from '../support/ingest-requests';
 import { privatePostgresSkipReason, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { TEST_SIGNING_SECRET } from '../support/slack-requests';
-import { freePort, TEST_SECRETS } from '../support/test-app';
+import { isRunning, startReplica, stopReplica, type ReplicaProcess } from '../support/replica-process';
+import { TEST_SECRETS } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 /**
@@ -22,7 +20,6 @@ import { waitFor } from '../support/wait';
  * exactly once.
  */
 
-const ROOT = path.resolve(__dirname, '../..');
 const BEFORE = 4;
 const AROUND = 4;
 const DURING = 4;
@@ -42,14 +39,14 @@ const skip = privatePostgresSkipReason();
 (skip ? describe.skip : describe)(`PostgreSQL restarted while the app runs${skip ? ` [skipped: ${skip}]` : ''}`, () => {
   let postgres: PrivatePostgres | undefined;
   let slack: FakeSlack | undefined;
-  let app: AppProcess | undefined;
+  let app: ReplicaProcess | undefined;
   let db: Database | undefined;
 
   beforeAll(async () => {
     [postgres, slack] = await Promise.all([startPrivatePostgres(), startFakeSlack()]);
   }, 60_000);
   afterAll(async () => {
-    await app?.stop();
+    if (app) await stopReplica(app);
     await db?.close().catch(() => undefined);
     await slack?.close();
     await postgres?.destroy();
@@ -59,9 +56,9 @@ const skip = privatePostgresSkipReason();
     const server = postgres!;
     const fake = slack!;
     const databaseUrl = server.url({ schema: 'reconnect' });
-    const running = await startApp(databaseUrl, fake.url);
+    const running = await startReplica({ databaseUrl, slackUrl: fake.url, env: { OUTBOX_POLL_MS: '100', OUTBOX_LEASE_MS: String(LEASE_MS) } });
     app = running;
-    const alive = () => running.process.exitCode === null && running.process.signalCode === null;
+    const alive = () => isRunning(running);
     expect(await get(running.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
 
     const connections: { id: string; channel: string }[] = [];
@@ -155,63 +152,8 @@ const skip = privatePostgresSkipReason();
   }, 60_000);
 });
 
-interface AppProcess {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-  stop(): Promise<void>;
-}
-
-/** `src/main.ts` in its own process, as in production, configured the way process-kill.test.ts does. */
-async function startApp(databaseUrl: string, slackUrl: string): Promise<AppProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts')], {
-    // Outside the repository, so a developer's .env can't change what the test runs.
-    cwd: os.tmpdir(),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: databaseUrl,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
-      SLACK_API_URL: slackUrl,
-      INGEST_SECRET: TEST_SECRETS.ingest,
-      ADMIN_TOKEN: TEST_SECRETS.admin,
-      ENCRYPTION_KEYS: `k1:${TEST_SECRETS.encryptionKey}`,
-      OUTBOX_POLL_MS: '100',
-      OUTBOX_LEASE_MS: String(LEASE_MS),
-      PROBE_INTERVAL_MINUTES: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const app: AppProcess = {
-    url,
-    process: child,
-    output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the app exited during start-up:\n${output.join('')}`);
-    if ((await get(url, '/healthz').catch(() => ({ status: 0 }))).status === 200) return app;
-    if (Date.now() > deadline) throw new Error(`the app did not start:\n${output.join('')}`);
-    await sleep(100);
-  }
-}
-
 /** The end of what a dead process wrote, without the minified source line Node prints above a stack. */
-function lastWords(app: AppProcess): string {
+function lastWords(app: ReplicaProcess): string {
   return app.output
     .join('')
     .split('\n')

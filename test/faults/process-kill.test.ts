@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import os from 'node:os';
-import path from 'node:path';
 import { openDatabase, type Database } from '../../src/db/client';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from '../support/databases';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack, type FakeSlackCall } from '../support/fake-slack';
 import { adminRequest, postIngest } from '../support/ingest-requests';
 import { TEST_SIGNING_SECRET } from '../support/slack-requests';
-import { freePort, TEST_SECRETS } from '../support/test-app';
+import { killReplica, startReplica, stopReplica, type ReplicaProcess } from '../support/replica-process';
+import { TEST_SECRETS } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 /**
@@ -20,7 +18,6 @@ import { waitFor } from '../support/wait';
  * answer the dead process never recorded, is posted again. Every other alert is posted exactly once.
  */
 
-const ROOT = path.resolve(__dirname, '../..');
 const CONNECTIONS = 30;
 const SLACK_LATENCY_MS = 300;
 /** Longer than a batch takes to deliver (two pacing gaps plus Slack's latency), so no live lease runs out. */
@@ -29,13 +26,6 @@ const LEASE_MS = 4000;
 const VICTIM_TOKEN = 'xoxb-victim-token-0123456789';
 const SURVIVOR_TOKEN = 'xoxb-survivor-token-0123456789';
 
-interface Replica {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const { kind, skip } of databaseKinds()) {
@@ -43,15 +33,14 @@ for (const { kind, skip } of databaseKinds()) {
     let slack: FakeSlack;
     let databaseUrl: string;
     let db: Database | undefined;
-    const replicas: Replica[] = [];
+    const replicas: ReplicaProcess[] = [];
 
     beforeAll(async () => {
       slack = await startFakeSlack({ botTokens: [VICTIM_TOKEN, SURVIVOR_TOKEN] });
       databaseUrl = freshDatabaseUrl(kind);
     });
     afterAll(async () => {
-      for (const replica of replicas) replica.process.kill('SIGKILL');
-      await Promise.all(replicas.map((replica) => replica.exited));
+      await Promise.all(replicas.map(killReplica));
       await db?.close();
       await dropDatabase(databaseUrl);
       await slack.close();
@@ -59,7 +48,7 @@ for (const { kind, skip } of databaseKinds()) {
 
     it('every alert the dead process held is delivered; only posts already at Slack repeat', async () => {
       const start = async (botToken: string) => {
-        const replica = await startReplica(databaseUrl, slack.url, botToken);
+        const replica = await startReplica({ databaseUrl, slackUrl: slack.url, botToken, env: { OUTBOX_LEASE_MS: String(LEASE_MS) } });
         replicas.push(replica);
         return replica;
       };
@@ -93,9 +82,8 @@ for (const { kind, skip } of databaseKinds()) {
 
       const victimPosts = () => posts(slack).filter((call) => call.token === VICTIM_TOKEN);
       await waitFor(() => victimPosts().filter((call) => call.result === undefined).length >= 2, 10_000);
-      victim!.process.kill('SIGKILL');
       const killedAt = Date.now();
-      await victim!.exited;
+      await killReplica(victim!);
       // An answer given just before the kill may not have been recorded by the process either.
       const atSlackBeforeKill = new Set(
         victimPosts().filter((call) => call.result === undefined || call.at + SLACK_LATENCY_MS >= killedAt - 100).map(connectionName),
@@ -115,7 +103,7 @@ for (const { kind, skip } of databaseKinds()) {
       // A row the dead process had claimed was claimed again by the survivor: its second attempt.
       expect(await prisma.outboxMessage.count({ where: { kind: 'alert.sync', attempts: { gt: 1 } } })).toBeGreaterThan(0);
 
-      await stop(survivor);
+      await stopReplica(survivor);
       const output = replicas.flatMap((replica) => replica.output).join('');
       expect(output).toContain('Reconnect is listening');
       for (const secret of [TEST_SECRETS.ingest, TEST_SECRETS.admin, TEST_SECRETS.encryptionKey, TEST_SIGNING_SECRET, VICTIM_TOKEN, SURVIVOR_TOKEN]) {
@@ -123,51 +111,6 @@ for (const { kind, skip } of databaseKinds()) {
       }
     }, 60_000);
   });
-}
-
-async function startReplica(databaseUrl: string, slackUrl: string, botToken: string): Promise<Replica> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts')], {
-    // Outside the repository, so a developer's .env can't change what the test runs.
-    cwd: os.tmpdir(),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: databaseUrl,
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      SLACK_BOT_TOKEN: botToken,
-      SLACK_API_URL: slackUrl,
-      INGEST_SECRET: TEST_SECRETS.ingest,
-      ADMIN_TOKEN: TEST_SECRETS.admin,
-      ENCRYPTION_KEYS: `k1:${TEST_SECRETS.encryptionKey}`,
-      OUTBOX_POLL_MS: '50',
-      OUTBOX_LEASE_MS: String(LEASE_MS),
-      PROBE_INTERVAL_MINUTES: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const replica = { url, process: child, output, exited };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`replica exited during start-up:\n${output.join('')}`);
-    const healthy = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
-    if (healthy) return replica;
-    if (Date.now() > deadline) throw new Error(`replica did not start:\n${output.join('')}`);
-    await sleep(100);
-  }
-}
-
-async function stop(replica: Replica): Promise<void> {
-  replica.process.kill('SIGTERM');
-  await replica.exited;
 }
 
 const posts = (slack: FakeSlack) => slack.callsTo('chat.postMessage');
