@@ -37,7 +37,26 @@ export interface BenchFakes {
    * app's process would wait for the app's own work after the answer and charge it to the answer.
    */
   timedPost(url: string, headers: Record<string, string>, body: string): Promise<TimedAnswer>;
+  /**
+   * Sends `requests` from the child process at `perSecond`, on schedule whether or not earlier ones were
+   * answered (an open loop), and resolves with when each was sent, on the clock that stamps `posts`.
+   */
+  openLoop(requests: LoadRequest[], perSecond: number): Promise<LoadAnswer[]>;
   close(): Promise<void>;
+}
+
+export interface LoadRequest {
+  key: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface LoadAnswer {
+  key: string;
+  /** `wallClock()` in the child when the request went out. */
+  sentAt: number;
+  status: number;
 }
 
 export interface TimedAnswer {
@@ -51,25 +70,42 @@ type FromFakes =
   | { type: 'ready'; slackUrl: string; tokenUrl: string }
   | { type: 'post'; post: SlackPost }
   | { type: 'tokenStats'; stats: TokenStats }
-  | { type: 'timed'; id: number; answer: TimedAnswer };
+  | { type: 'timed'; id: number; answer: TimedAnswer }
+  | { type: 'loaded'; id: number; answers: LoadAnswer[] };
 
-type ToFakes = { type: 'tokenStats' } | { type: 'timedPost'; id: number; url: string; headers: Record<string, string>; body: string };
+type ToFakes =
+  | { type: 'tokenStats' }
+  | { type: 'timedPost'; id: number; url: string; headers: Record<string, string>; body: string }
+  | { type: 'openLoop'; id: number; requests: LoadRequest[]; perSecond: number };
 
 export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
   const child = fork(__filename, [String(tokenLatencyMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const posts: SlackPost[] = [];
   const statsWaiters: ((stats: TokenStats) => void)[] = [];
-  const timedWaiters = new Map<number, (answer: TimedAnswer) => void>();
+  const waiters = new Map<number, (answer: unknown) => void>();
   let nextId = 0;
   const ask = (message: ToFakes) => void child.send(message);
+  /** Sends one question and resolves with the child's answer to it. */
+  const request = <T>(question: (id: number) => ToFakes) => {
+    nextId += 1;
+    const id = nextId;
+    return new Promise<T>((resolve) => {
+      waiters.set(id, (answer) => {
+        waiters.delete(id);
+        resolve(answer as T);
+      });
+      ask(question(id));
+    });
+  };
   const { slackUrl, tokenUrl } = await new Promise<{ slackUrl: string; tokenUrl: string }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the fake servers exited (${code}) before they were ready`)));
     child.on('message', (message: FromFakes) => {
       if (message.type === 'ready') resolve(message);
       else if (message.type === 'post') posts.push(message.post);
-      else if (message.type === 'timed') timedWaiters.get(message.id)?.(message.answer);
+      else if (message.type === 'timed') waiters.get(message.id)?.(message.answer);
+      else if (message.type === 'loaded') waiters.get(message.id)?.(message.answers);
       else statsWaiters.shift()?.(message.stats);
     });
   });
@@ -94,15 +130,10 @@ export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
       });
     },
     timedPost(url, headers, body) {
-      nextId += 1;
-      const id = nextId;
-      return new Promise((resolve) => {
-        timedWaiters.set(id, (answer) => {
-          timedWaiters.delete(id);
-          resolve(answer);
-        });
-        ask({ type: 'timedPost', id, url, headers, body });
-      });
+      return request<TimedAnswer>((id) => ({ type: 'timedPost', id, url, headers, body }));
+    },
+    openLoop(requests, perSecond) {
+      return request<LoadAnswer[]>((id) => ({ type: 'openLoop', id, requests, perSecond }));
     },
     async close() {
       child.kill();
@@ -161,7 +192,8 @@ async function serve(tokenLatencyMs: number): Promise<void> {
 
   process.on('message', (message: ToFakes) => {
     if (message.type === 'tokenStats') send({ type: 'tokenStats', stats: { ...stats } });
-    else void timedPost(message).then((answer) => send({ type: 'timed', id: message.id, answer }));
+    else if (message.type === 'timedPost') void timedPost(message).then((answer) => send({ type: 'timed', id: message.id, answer }));
+    else void openLoop(message.requests, message.perSecond).then((answers) => send({ type: 'loaded', id: message.id, answers }));
   });
   const [slackUrl, tokensUrl] = await Promise.all([listen(slack), listen(tokens)]);
   send({ type: 'ready', slackUrl, tokenUrl: `${tokensUrl}/token` });
@@ -172,6 +204,23 @@ async function timedPost(request: { url: string; headers: Record<string, string>
   const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
   await response.arrayBuffer();
   return { status: response.status, ms: performance.now() - started };
+}
+
+async function openLoop(requests: LoadRequest[], perSecond: number): Promise<LoadAnswer[]> {
+  const start = wallClock();
+  const answers: Promise<LoadAnswer>[] = [];
+  for (const [i, request] of requests.entries()) {
+    const due = start + (i * 1000) / perSecond;
+    if (due > wallClock()) await new Promise((resolve) => setTimeout(resolve, due - wallClock()));
+    const sentAt = wallClock();
+    answers.push(
+      fetch(request.url, { method: 'POST', headers: request.headers, body: request.body }).then(async (response) => {
+        await response.arrayBuffer();
+        return { key: request.key, sentAt, status: response.status };
+      }),
+    );
+  }
+  return Promise.all(answers);
 }
 
 async function readForm(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -56,29 +56,23 @@ export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise
 }
 
 /**
- * Claims up to `limit` due rows in two statements whatever the batch size: read the candidates, then one
- * conditional update that re-checks each row is still pending and unleased. Under concurrent claimers
- * the update's condition is evaluated on the row as the winner left it (Postgres re-checks a row it
- * waited for; SQLite runs one writer at a time), so a row is never claimed twice.
+ * Claims up to `limit` due rows in one statement, the same SQL on SQLite and Postgres: pick the oldest
+ * due candidates, then update only those still pending and unleased. Under concurrent claimers that
+ * condition is evaluated on the row as the winner left it (Postgres re-checks a row it waited for; SQLite
+ * runs one writer at a time), so a row is never claimed twice. One plain statement matters here: it runs
+ * for every delivery, and the model API took two queries and a transaction of its own.
  */
 export async function claim(prisma: Prisma, options: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<ClaimedMessage[]> {
-  const claimable = { state: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: options.now } }] };
-  const candidates = await prisma.outboxMessage.findMany({
-    where: { ...claimable, availableAt: { lte: options.now } },
-    orderBy: [{ availableAt: 'asc' }, { createdAt: 'asc' }],
-    take: options.limit,
-    select: { id: true },
-  });
-  if (candidates.length === 0) return [];
-  const rows = await prisma.outboxMessage.updateManyAndReturn({
-    where: { ...claimable, id: { in: candidates.map((row) => row.id) } },
-    data: { attempts: { increment: 1 }, leaseOwner: options.owner, leaseUntil: new Date(options.now.getTime() + options.leaseMs) },
-  });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return candidates.flatMap((candidate) => {
-    const row = byId.get(candidate.id);
-    return row ? [toClaimed(row)] : [];
-  });
+  const { now, owner, limit } = options;
+  const claimable = sql`"state" = 'pending' AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})`;
+  const rows = await prisma.$queryRaw<OutboxRow[]>`
+    UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "leaseOwner" = ${owner}, "leaseUntil" = ${new Date(now.getTime() + options.leaseMs)}
+    WHERE "id" IN (SELECT "id" FROM "OutboxMessage" WHERE ${claimable} AND "availableAt" <= ${now} ORDER BY "availableAt", "createdAt" LIMIT ${limit})
+      AND ${claimable}
+    RETURNING *`;
+  return rows
+    .sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime())
+    .map(toClaimed);
 }
 
 function toClaimed(row: OutboxRow): ClaimedMessage {
