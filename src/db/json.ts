@@ -8,6 +8,8 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   }
 }
 
+/** P2002 from a model query; a raw statement's driver error says UniqueConstraintViolation (both databases). */
 export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === 'P2002';
+  const known = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
+  return known?.code === 'P2002' || known?.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
 }

@@ -1,4 +1,5 @@
 import type { Prisma, Tx } from './client';
+import { isUniqueViolation } from './json';
 
 /**
  * Runs `work` in one transaction, retrying when a concurrent writer won a race (unique violation,
@@ -20,7 +21,7 @@ export async function inTransaction<T>(prisma: Prisma, work: (tx: Tx) => Promise
 
 function isRetryable(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
-  if (code && RETRYABLE.has(code)) return true;
+  if ((code && RETRYABLE.has(code)) || isUniqueViolation(error)) return true;
   const message = error instanceof Error ? error.message : '';
   return /SQLITE_BUSY|database is locked|could not serialize|deadlock detected|write conflict/i.test(message);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../db/client';
-import { toConnection, type Connection, type ConnectionStatus } from '../db/connections';
+import { connectionRow, swapStatus, toConnection, type Connection, type ConnectionStatus } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
+import { insertOpenIncident, recentlyClosedIncident } from '../db/incident-rows';
 import { enqueue } from '../db/outbox';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
@@ -62,7 +63,7 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
   const now = deps.clock.now();
   // A data platform's clock can run ahead; an outage can't start in the future.
   const at = change.occurredAt > now ? now : change.occurredAt;
-  const row = await tx.connection.findUnique({ where: { id: change.connectionId } });
+  const row = await connectionRow(tx, change.connectionId);
   if (!row) throw new UnknownConnectionError(change.connectionId);
   const before = toConnection(row);
   if (change.dedupeKey && !(await markProcessed(tx, change.dedupeKey, now))) {
@@ -85,15 +86,12 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
   }
 
   // Compare-and-swap on the status we read, so two concurrent changes can't both apply.
-  const [updated] = await tx.connection.updateManyAndReturn({
-    where: { id: before.id, status: before.status, updatedAt: row.updatedAt },
-    data: {
-      status: change.status,
-      reason: change.status === 'connected' ? null : (change.reason ?? before.reason ?? 'unknown'),
-      statusChangedAt: at,
-      disabledAt: change.status === 'disabled' ? now : before.status === 'disabled' ? null : undefined,
-      ...(change.status === 'connected' ? { consecutiveFailures: 0, lastSuccessAt: now } : {}),
-    },
+  const updated = await swapStatus(tx, row, {
+    status: change.status,
+    reason: change.status === 'connected' ? null : (change.reason ?? before.reason ?? 'unknown'),
+    statusChangedAt: at,
+    disabledAt: change.status === 'disabled' ? now : before.status === 'disabled' ? null : undefined,
+    ...(change.status === 'connected' ? { succeededAt: now } : {}),
   });
   if (!updated) throw Object.assign(new Error('connection changed concurrently'), { code: 'P2034' });
   const after = toConnection(updated);
@@ -130,10 +128,7 @@ async function openIncident(
 ): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
   const provider = deps.catalog.require(connection.provider);
   const flapSince = new Date(at.getTime() - deps.settings.flapWindowMinutes * 60_000);
-  const recent = await tx.incident.findFirst({
-    where: { connectionId: connection.id, state: 'closed', closedAt: { gte: flapSince } },
-    orderBy: { closedAt: 'desc' },
-  });
+  const recent = await recentlyClosedIncident(tx, connection.id, flapSince);
 
   if (recent) {
     // Flap suppression: the same outage continues in the same message instead of a new alert.
@@ -157,21 +152,17 @@ async function openIncident(
   }
 
   const counts = mergeCounts({}, change.counts);
-  const incident = await tx.incident.create({
-    data: {
-      connectionId: connection.id,
-      teamId: connection.teamId,
-      openKey: connection.id,
-      reason: connection.reason,
-      openedAt: at,
-      lastDroppedAt: at,
-      channelId: connection.channelId,
-      counts: JSON.stringify(counts),
-      impact: JSON.stringify(impactOf({ provider, options: connection.options, outage: { from: at }, counts, now: at })),
-    },
+  const incidentId = await insertOpenIncident(tx, {
+    connectionId: connection.id,
+    teamId: connection.teamId,
+    reason: connection.reason,
+    openedAt: at,
+    channelId: connection.channelId,
+    counts: JSON.stringify(counts),
+    impact: JSON.stringify(impactOf({ provider, options: connection.options, outage: { from: at }, counts, now: at })),
   });
-  await enqueueAlertSync(tx, connection.teamId, incident.id, 'opened');
-  return { incidentId: incident.id, effect: 'opened' };
+  await enqueueAlertSync(tx, connection.teamId, incidentId, 'opened');
+  return { incidentId, effect: 'opened' };
 }
 
 async function closeIncident(
