@@ -237,6 +237,9 @@ function json(res: ServerResponse, body: unknown): void {
 }
 
 async function listen(server: http.Server): Promise<string> {
+  // Idle connections stay open across scenarios: a server closing one just as the client reuses it
+  // fails that request (UND_ERR_SOCKET), a race of Node's 5 s default that real providers make rarer.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

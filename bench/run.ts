@@ -108,7 +108,15 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     OAUTH_ALLOW_INSECURE_HTTP: 'true',
   });
   let logLines = 0;
-  const app = await createApp(config, { logSink: () => void (logLines += 1) });
+  // Kept so that a failed run can say what the app reported (the lines are scrubbed of secrets).
+  const recentLogs: string[] = [];
+  const app = await createApp(config, {
+    logSink: (line) => {
+      logLines += 1;
+      recentLogs.push(line);
+      if (recentLogs.length > 20) recentLogs.shift();
+    },
+  });
   try {
     const url = await app.start();
     // The benchmark runs each job itself; a scheduled fire in the middle would only add noise.
@@ -128,6 +136,9 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const seconds = (performance.now() - started) / 1000;
     log(`done in ${seconds.toFixed(1)} s (${logLines} log lines)`);
     return { kind, ingest, clicks, probe, probeSaturated, digest, peakRssBytes: sampler.peakSinceMark(), seconds };
+  } catch (error) {
+    process.stderr.write(`[${kind}] the app's last log lines:\n${recentLogs.join('\n')}\n`);
+    throw error;
   } finally {
     await app.stop();
     await fakes.close();
