@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ApiKeyAuth, OAuth2Auth, ProviderDefinition } from '../providers/definition';
 import { DEFAULT_TIMEOUT_MS, type HttpOptions } from './types';
+import { lightFetch } from './http-client';
 
 /**
  * oauth4webapi's view of a catalog entry. Built from the definition, never discovered: most of the
@@ -62,7 +63,7 @@ export function tokenRequestOptions(http: HttpOptions): oauth.TokenEndpointReque
 }
 
 async function fetchWithoutIdToken(url: string, init: oauth.CustomFetchOptions<'POST', URLSearchParams>): Promise<Response> {
-  const response = await fetch(url, init);
+  const response = await lightFetch(url, init);
   if (response.status !== 200) return response;
   const text = await response.text();
   const rebuilt = (body: string) => new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
