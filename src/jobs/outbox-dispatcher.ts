@@ -67,17 +67,21 @@ export class OutboxDispatcher {
     }
     let delivered = 0;
     this.running = (async () => {
-      do {
-        this.again = false;
-        delivered += await this.pass();
-      } while (this.again && !this.stopped);
+      try {
+        do {
+          this.again = false;
+          delivered += await this.pass();
+        } while (this.again && !this.stopped);
+      } finally {
+        // In the same step as the last check of `again`: a kick arriving later starts a pass of its own
+        // instead of setting a flag nobody reads (the row would wait for the next poll).
+        this.running = null;
+      }
     })();
     try {
       await this.running;
     } catch (error) {
       this.options.logger.error('outbox pass failed', { error });
-    } finally {
-      this.running = null;
     }
     return delivered;
   }
