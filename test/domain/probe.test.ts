@@ -12,7 +12,7 @@ import { KeyRing } from '../../src/lib/key-ring';
 import { refreshAccessToken } from '../../src/oauth';
 import { FakeClock } from '../support/clock';
 import { databaseKinds, dropDatabase, freshDatabaseUrl, truncateAll } from '../support/databases';
-import { startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { waitFor } from '../support/wait';
 
 const START = '2026-11-23T09:00:00Z';
@@ -39,19 +39,13 @@ for (const { kind, skip } of databaseKinds()) {
       oauth = await startFakeOAuthProvider();
       apiKeys = await startFakeOAuthProvider();
       databaseUrl = freshDatabaseUrl(kind);
-      const urls = oauth.config();
       const config = loadConfig({
         NODE_ENV: 'test',
         DATABASE_URL: databaseUrl,
         LOG_LEVEL: 'debug',
         ENCRYPTION_KEYS: [CURRENT_KEY, OLD_KEY].map((key) => `${key.id}:${key.key.toString('base64')}`).join(','),
-        GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
-        GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
-        GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
-        GENERIC_OAUTH_CLIENT_ID: oauth.clientId,
-        GENERIC_OAUTH_CLIENT_SECRET: oauth.clientSecret,
+        ...genericOAuthEnv(oauth),
         GENERIC_API_KEY_PROBE_URL: apiKeys.config().apiKeyProbeUrl,
-        OAUTH_ALLOW_INSECURE_HTTP: 'true',
         PROBE_INTERVAL_MINUTES: '15',
         DEGRADED_AFTER_FAILURES: '3',
         PROBE_TIMEOUT_MS: '5000',

@@ -1,7 +1,7 @@
 import { databaseKinds } from '../support/databases';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { adminRequest, postIngest } from '../support/ingest-requests';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { fakeSlackEnv } from '../support/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -22,7 +22,7 @@ for (const { kind, skip } of databaseKinds()) {
 
     beforeAll(async () => {
       slack = await startFakeSlack({ seed: 20 });
-      const env = { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken, SLACK_API_URL: slack.url, OUTBOX_POLL_MS: '20' };
+      const env = { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '20' };
       a = await startTestApp(kind, env);
       b = await startTestApp(kind, env, { databaseUrl: a.databaseUrl });
     });

@@ -2,7 +2,7 @@ import { openDatabase, type Database } from '../../src/db/client';
 import { loadSecrets } from '../../src/db/credentials';
 import { KeyRing } from '../../src/lib/key-ring';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from '../support/databases';
-import { startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { adminRequest } from '../support/ingest-requests';
 import { killReplica, logLines, startReplicas, stopReplica, type ReplicaProcess } from '../support/replica-process';
@@ -57,19 +57,13 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
     provider = await startFakeOAuthProvider();
     provider.latency(TOKEN_LATENCY_MS);
     databaseUrl = freshDatabaseUrl('postgresql');
-    const urls = provider.config();
     const env = {
       // "probe ok" lines (debug) tell which process is sweeping.
       LOG_LEVEL: 'debug',
       PROBE_INTERVAL_MINUTES: '1',
       PROBE_CONCURRENCY: String(CONCURRENCY),
       PROBE_PROVIDER_CONCURRENCY: String(CONCURRENCY),
-      GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
-      GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
-      GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
-      GENERIC_OAUTH_CLIENT_ID: provider.clientId,
-      GENERIC_OAUTH_CLIENT_SECRET: provider.clientSecret,
-      OAUTH_ALLOW_INSECURE_HTTP: 'true',
+      ...genericOAuthEnv(provider),
     };
     await startReplicas(2, { databaseUrl, slackUrl: slack.url, env }, replicas);
     db = await openDatabase(databaseUrl, { migrate: false, poolSize: 2 });

@@ -2,7 +2,7 @@ import { databaseKinds } from '../support/databases';
 import { postIngest, adminRequest } from '../support/ingest-requests';
 import { startTestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS } from '../support/fake-slack';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { fakeSlackEnv } from '../support/slack-requests';
 import { waitFor } from '../support/wait';
 
 for (const { kind, skip } of databaseKinds()) {
@@ -22,7 +22,7 @@ for (const { kind, skip } of databaseKinds()) {
 
     it('is ready with Slack configured, and /metrics counts alerts and shows the outbox', async () => {
       const slack = await startFakeSlack();
-      const t = await startTestApp(kind, { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken, SLACK_API_URL: slack.url });
+      const t = await startTestApp(kind, { ...fakeSlackEnv(slack) });
       try {
         expect(await (await fetch(`${t.url}/readyz`)).json()).toEqual({ status: 'ready' });
         const created = await adminRequest(t.url, 'POST', '/api/v1/connections', {

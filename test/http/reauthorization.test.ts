@@ -2,9 +2,9 @@ import { databaseKinds, truncateAll } from '../support/databases';
 import { adminRequest, postIngest } from '../support/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
-import { blockAction, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { blockAction, postSigned, fakeSlackEnv } from '../support/slack-requests';
 import { loadSecrets } from '../../src/db/credentials';
 import { verifySignature } from '../../src/lib/signature';
 import { waitFor } from '../support/wait';
@@ -29,17 +29,10 @@ for (const { kind, skip } of databaseKinds()) {
       hooks = await startWebhookReceiver();
       const urls = provider.config();
       t = await startTestApp(kind, {
-        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
-        SLACK_API_URL: slack.url,
-        GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
-        GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
-        GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
-        GENERIC_OAUTH_CLIENT_ID: provider.clientId,
-        GENERIC_OAUTH_CLIENT_SECRET: provider.clientSecret,
+        ...fakeSlackEnv(slack),
+        ...genericOAuthEnv(provider),
         GENERIC_OAUTH_SCOPES: 'read offline_access',
         GENERIC_API_KEY_PROBE_URL: urls.apiKeyProbeUrl,
-        OAUTH_ALLOW_INSECURE_HTTP: 'true',
         OUTBOUND_WEBHOOK_URL: hooks.url,
         OUTBOUND_WEBHOOK_SECRET: TEST_SECRETS.webhook,
       });

@@ -2,7 +2,7 @@ import { databaseKinds, describeEachDatabase, truncateAll } from '../support/dat
 import { adminRequest } from '../support/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { fakeSlackEnv } from '../support/slack-requests';
 import { claim, enqueue } from '../../src/db/outbox';
 import { changeStatus } from '../../src/domain/status-engine';
 import { waitFor } from '../support/wait';
@@ -39,9 +39,7 @@ for (const { kind, skip } of databaseKinds()) {
     afterEach(() => slack.reset());
 
     const env = (pollMs: string) => ({
-      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
-      SLACK_API_URL: slack.url,
+      ...fakeSlackEnv(slack),
       OUTBOX_POLL_MS: pollMs,
     });
 

@@ -2,7 +2,7 @@ import { databaseKinds } from '../support/databases';
 import { adminRequest, postIngest } from '../support/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { fakeSlackEnv } from '../support/slack-requests';
 
 /** Two replicas on one database share the outbox: every alert goes out exactly once. */
 for (const { kind, skip } of databaseKinds()) {
@@ -13,7 +13,7 @@ for (const { kind, skip } of databaseKinds()) {
 
     beforeAll(async () => {
       slack = await startFakeSlack();
-      const env = { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken, SLACK_API_URL: slack.url, OUTBOX_POLL_MS: '20' };
+      const env = { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '20' };
       a = await startTestApp(kind, env);
       b = await startTestApp(kind, env, { databaseUrl: a.databaseUrl });
     });

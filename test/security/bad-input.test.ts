@@ -2,10 +2,10 @@ import http from 'node:http';
 import { startReauthorization } from '../../src/domain/reauthorization';
 import { signBody } from '../../src/lib/signature';
 import { databaseKinds } from '../support/databases';
-import { startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { adminRequest, postIngest, tableCounts } from '../support/ingest-requests';
-import { blockAction, eventCallback, postSigned, slashCommand, TEST_SIGNING_SECRET, type SlackRequest } from '../support/slack-requests';
+import { blockAction, eventCallback, postSigned, slashCommand, TEST_SIGNING_SECRET, type SlackRequest, fakeSlackEnv } from '../support/slack-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -52,16 +52,9 @@ for (const { kind, skip } of databaseKinds()) {
       provider = await startFakeOAuthProvider();
       const urls = provider.config();
       t = await startTestApp(kind, {
-        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
-        SLACK_API_URL: slack.url,
-        GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
-        GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
-        GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
-        GENERIC_OAUTH_CLIENT_ID: provider.clientId,
-        GENERIC_OAUTH_CLIENT_SECRET: provider.clientSecret,
+        ...fakeSlackEnv(slack),
+        ...genericOAuthEnv(provider),
         GENERIC_API_KEY_PROBE_URL: urls.apiKeyProbeUrl,
-        OAUTH_ALLOW_INSECURE_HTTP: 'true',
       });
       oauthConnection = await newConnection('generic_oauth2');
       incidentId = await drop(oauthConnection);

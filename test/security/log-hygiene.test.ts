@@ -2,7 +2,7 @@ import { loadSecrets, type Secrets } from '../../src/db/credentials';
 import { checkNow, runProbeSweep } from '../../src/domain/probe';
 import { probeDepsFromCore } from '../../src/jobs/probe-sweep';
 import { databaseKinds } from '../support/databases';
-import { startFakeOAuthProvider, type FakeOAuthProvider, type RecordedRequest } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider, type RecordedRequest } from '../support/fake-oauth-provider';
 import { adminRequest, postIngest } from '../support/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 
@@ -23,13 +23,8 @@ for (const { kind, skip } of databaseKinds()) {
       fake = await startFakeOAuthProvider();
       const urls = fake.config();
       t = await startTestApp(kind, {
-        GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
-        GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
-        GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
-        GENERIC_OAUTH_CLIENT_ID: fake.clientId,
-        GENERIC_OAUTH_CLIENT_SECRET: fake.clientSecret,
+        ...genericOAuthEnv(fake),
         GENERIC_API_KEY_PROBE_URL: urls.apiKeyProbeUrl,
-        OAUTH_ALLOW_INSECURE_HTTP: 'true',
       });
     });
     afterAll(async () => {

@@ -2,7 +2,7 @@ import { databaseKinds, truncateAll } from '../support/databases';
 import { adminRequest, postIngest, tableCounts } from '../support/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeSlack, validateBlocks, type FakeSlack, FAKE_SLACK_DEFAULTS } from '../support/fake-slack';
-import { blockAction, blockActionPayload, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { blockAction, blockActionPayload, postSigned, fakeSlackEnv } from '../support/slack-requests';
 import { waitFor } from '../support/wait';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
@@ -18,9 +18,7 @@ for (const { kind, skip } of databaseKinds()) {
     beforeAll(async () => {
       slack = await startFakeSlack({ users: [{ id: OWNER, name: 'owner' }, { id: 'U0OTHER01', name: 'other' }] });
       t = await startTestApp(kind, {
-        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
-        SLACK_API_URL: slack.url,
+        ...fakeSlackEnv(slack),
       });
     });
     afterAll(async () => {

@@ -1,10 +1,10 @@
 import { timeHasPassed } from '../../src/domain/local-time';
 import { changeStatus } from '../../src/domain/status-engine';
 import { databaseKinds, truncateAll } from '../support/databases';
-import { startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack, type FakeSlackCall } from '../support/fake-slack';
 import { adminRequest } from '../support/ingest-requests';
-import { postSigned, slashCommand, TEST_SIGNING_SECRET, type SignedResponse, type SlackRequest } from '../support/slack-requests';
+import { postSigned, slashCommand, type SignedResponse, type SlackRequest, fakeSlackEnv } from '../support/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
@@ -33,18 +33,10 @@ for (const { kind, skip } of databaseKinds()) {
         ],
       });
       oauth = await startFakeOAuthProvider();
-      const provider = oauth.config();
       t = await startTestApp(kind, {
-        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken,
-        SLACK_API_URL: slack.url,
+        ...fakeSlackEnv(slack),
         GENERIC_OAUTH_NAME: 'Pipeline CRM',
-        GENERIC_OAUTH_AUTHORIZE_URL: provider.authorizeUrl,
-        GENERIC_OAUTH_TOKEN_URL: provider.tokenUrl,
-        GENERIC_OAUTH_USERINFO_URL: provider.userinfoUrl,
-        GENERIC_OAUTH_CLIENT_ID: oauth.clientId,
-        GENERIC_OAUTH_CLIENT_SECRET: oauth.clientSecret,
-        OAUTH_ALLOW_INSECURE_HTTP: 'true',
+        ...genericOAuthEnv(oauth),
       });
     });
     afterAll(async () => {

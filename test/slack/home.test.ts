@@ -9,7 +9,7 @@ import { homeView } from '../../src/slack/blocks/home';
 import { homeRefreshHandler, type HomeDeps } from '../../src/slack/listeners/home';
 import { databaseKinds, truncateAll } from '../support/databases';
 import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack } from '../support/fake-slack';
-import { eventCallback, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { eventCallback, postSigned, fakeSlackEnv } from '../support/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
@@ -103,7 +103,7 @@ for (const { kind, skip } of databaseKinds()) {
     beforeAll(async () => {
       slack = await startFakeSlack();
       // No polling: the refresh rows below stay pending until this test hands them to the handler.
-      t = await startTestApp(kind, { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken, SLACK_API_URL: slack.url, OUTBOX_POLL_MS: '0' });
+      t = await startTestApp(kind, { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '0' });
       const { prisma } = t.app.core.db;
       deps = { prisma, clock: t.app.core.clock, catalog: t.app.core.catalog, command: t.app.core.config.slackCommand };
     });

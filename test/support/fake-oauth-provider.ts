@@ -579,3 +579,16 @@ function send(res: ServerResponse, answer: Answer): void {
   });
   res.end(payload);
 }
+
+/** The app's environment for its generic OAuth2 provider served by `fake`, over plain http on loopback. */
+export function genericOAuthEnv(fake: FakeOAuthProvider): Record<string, string> {
+  const urls = fake.config();
+  return {
+    GENERIC_OAUTH_AUTHORIZE_URL: urls.authorizeUrl,
+    GENERIC_OAUTH_TOKEN_URL: urls.tokenUrl,
+    GENERIC_OAUTH_USERINFO_URL: urls.userinfoUrl,
+    GENERIC_OAUTH_CLIENT_ID: fake.clientId,
+    GENERIC_OAUTH_CLIENT_SECRET: fake.clientSecret,
+    OAUTH_ALLOW_INSECURE_HTTP: 'true',
+  };
+}

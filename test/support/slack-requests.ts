@@ -291,3 +291,8 @@ function asString(value: unknown): string | undefined {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The app's environment for talking to `slack`, the fake Web API, as the test workspace's bot. */
+export function fakeSlackEnv(slack: { url: string }): Record<string, string> {
+  return { SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_BOT_TOKEN: FAKE_SLACK_DEFAULTS.botToken, SLACK_API_URL: slack.url };
+}
