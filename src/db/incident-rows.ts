@@ -3,8 +3,9 @@ import type { Incident } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
 
 /**
- * The incident reads and writes of a status change, as plain statements: they run inside every change's
- * transaction, where Prisma's model API costs two to three times as much CPU.
+ * The incident reads and writes on the hot paths (every status change, every posted alert), as plain
+ * statements: Prisma's model API costs two to three times as much CPU, and wraps an `updateMany` in a
+ * transaction of its own.
  */
 
 type Client = Prisma | Tx;
@@ -40,4 +41,11 @@ export async function insertOpenIncident(db: Client, incident: NewIncident): Pro
     VALUES (${id}, ${incident.connectionId}, ${incident.teamId}, ${incident.connectionId}, 'open', ${incident.reason}, ${incident.openedAt},
             ${incident.openedAt}, ${incident.channelId}, ${incident.counts}, ${incident.impact}, 0, 0, ${now}, ${now})`;
   return id;
+}
+
+/** Where the alert went, recorded once: later renders update that message in place. */
+export async function recordAlertPosted(db: Client, incidentId: string, posted: { channelId: string; messageTs: string | null }, now: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "Incident" SET "channelId" = ${posted.channelId}, "messageTs" = ${posted.messageTs}, "deliveryError" = NULL, "updatedAt" = ${now}
+    WHERE "id" = ${incidentId} AND "messageTs" IS NULL`;
 }

@@ -96,16 +96,6 @@ export async function markReauthStarted(deps: IncidentDeps, incidentId: string, 
   });
 }
 
-/**
- * Where the alert went, recorded once: later renders update that message in place. A plain statement,
- * because it runs once per alert and Prisma would wrap a model `updateMany` in a transaction of its own.
- */
-export async function recordAlertPosted(prisma: Prisma, incidentId: string, posted: { channelId: string; messageTs: string | null }, now: Date): Promise<void> {
-  await prisma.$executeRaw`
-    UPDATE "Incident" SET "channelId" = ${posted.channelId}, "messageTs" = ${posted.messageTs}, "deliveryError" = NULL, "updatedAt" = ${now}
-    WHERE "id" = ${incidentId} AND "messageTs" IS NULL`;
-}
-
 export async function openIncidentFor(prisma: Prisma, connectionId: string): Promise<Incident | null> {
   return prisma.incident.findUnique({ where: { openKey: connectionId } });
 }
