@@ -140,8 +140,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   scheduler.schedule('prune-scheduler-leases', '17 3 * * *', () => coordinator.prune());
   const probeDeps = probeDepsFromCore(core);
   registerProbeSweep(scheduler, probeDeps);
-  registerDigestJob(scheduler, { prisma: db.prisma, clock, logger, kick: () => dispatcher.kick() });
-  registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders, kick: () => dispatcher.kick() });
+  registerDigestJob(scheduler, { prisma: db.prisma, clock, logger });
+  registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders });
 
   const slack = createSlackApp({ config, logger, installations });
   if (slack) {
@@ -151,7 +151,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       linkTtlMinutes: config.reauthLinkTtlMinutes,
       allowedUsers: config.reauthAllowedUsers,
     });
-    registerActions(slack.app, { ...incidentDeps, kick: () => dispatcher.kick(), reauthorize });
+    registerActions(slack.app, { ...incidentDeps, reauthorize });
     registerCommands(slack.app, {
       ...incidentDeps,
       publicUrl: config.publicUrl,
@@ -159,7 +159,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       allowedUsers: config.reauthAllowedUsers,
       command: config.slackCommand,
       checkNow: (connectionId) => checkNow(probeDeps, connectionId),
-      kick: () => dispatcher.kick(),
     });
     registerHome(slack.app, { ...incidentDeps, command: config.slackCommand });
     registerEvents(slack.app, { installationStore: slack.installationStore, logger });
@@ -176,10 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const router = new Router();
   mountHealth(router, { prisma: db.prisma, metrics, notReadyBecause: () => (config.slack ? null : 'Slack credentials not configured') });
-  router.add('POST', '/api/v1/connection-events', async (ctx) => {
-    await ingestHandler({ prisma: db.prisma, engine: core.engine, secret: config.ingestSecret, now: () => clock.now() })(ctx);
-    dispatcher.kick();
-  });
+  router.add('POST', '/api/v1/connection-events', ingestHandler({ prisma: db.prisma, engine: core.engine, secret: config.ingestSecret, now: () => clock.now() }));
   mountAdminApi(router, { ...core.connections, adminToken: config.adminToken });
   mountOAuthRoutes(router, {
     ...core.connections,
@@ -188,7 +184,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     timeoutMs: config.probe.timeoutMs,
     clientFor: (providerId) => oauthClientFor(config, providerId),
     metrics,
-    onChange: () => dispatcher.kick(),
   });
   const slackRoute = slackRouteGuard(slack?.handle ?? null, () => clock.now());
   for (const path of ['/slack/events', '/slack/install', '/slack/oauth_redirect']) {

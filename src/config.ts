@@ -118,6 +118,14 @@ const envSchema = z.object({
   REAUTH_LINK_TTL_MINUTES: positiveInt(10),
 });
 
+const PROVIDER_URL_VARIABLES = [
+  'GENERIC_OAUTH_AUTHORIZE_URL',
+  'GENERIC_OAUTH_TOKEN_URL',
+  'GENERIC_OAUTH_USERINFO_URL',
+  'GENERIC_OAUTH_REVOKE_URL',
+  'GENERIC_API_KEY_PROBE_URL',
+] as const;
+
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type SlackConfig =
@@ -227,6 +235,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (setGeneric.length > 0 && setGeneric.length < genericOAuthVars.length) {
     for (const name of genericOAuthVars) {
       if (e[name] === undefined) problems.push(`${name}: required when any GENERIC_OAUTH_* URL or client variable is set`);
+    }
+  }
+
+  // oauth4webapi refuses plain http at request time; finding out at the first Reauthorize click is too late.
+  if (!e.OAUTH_ALLOW_INSECURE_HTTP) {
+    for (const name of PROVIDER_URL_VARIABLES) {
+      if (e[name]?.startsWith('http://')) {
+        problems.push(`${name}: an http:// provider URL needs OAUTH_ALLOW_INSECURE_HTTP=true (local tests only; use https)`);
+      }
     }
   }
 

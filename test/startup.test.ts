@@ -39,6 +39,22 @@ describe('start-up', () => {
     expect(result.stderr).toMatch(/Invalid configuration:\n {2}- PORT: .*\n {2}- LOG_LEVEL: /);
   });
 
+  it('an http:// provider URL without OAUTH_ALLOW_INSECURE_HTTP stops start-up with one line naming the variable', async () => {
+    const result = await runMain({
+      PORT: '0',
+      DATABASE_URL: 'file::memory:',
+      GENERIC_OAUTH_AUTHORIZE_URL: 'https://id.example.com/authorize',
+      GENERIC_OAUTH_TOKEN_URL: 'http://id.example.com/token',
+      GENERIC_OAUTH_USERINFO_URL: 'https://id.example.com/userinfo',
+      GENERIC_OAUTH_CLIENT_ID: 'client',
+      GENERIC_OAUTH_CLIENT_SECRET: 'client-secret-value',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "Reconnect can't start.\nInvalid configuration:\n  - GENERIC_OAUTH_TOKEN_URL: an http:// provider URL needs OAUTH_ALLOW_INSECURE_HTTP=true (local tests only; use https)\n",
+    );
+  });
+
   for (const { kind, skip } of databaseKinds()) {
     (skip ? it.skip : it)(`refuses to start when stored secrets don't decrypt with ENCRYPTION_KEYS [${kind}]`, async () => {
       const databaseUrl = freshDatabaseUrl(kind);

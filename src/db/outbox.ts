@@ -31,6 +31,31 @@ export interface ClaimedMessage {
 }
 
 /**
+ * Wakes whoever delivers the outbox once new rows are visible to other connections: right after the
+ * statement when it ran on the client itself (autocommit), after the commit when it ran in a transaction
+ * of `inTransaction`. Every write path enqueues through here, so no handler needs to remember to wake the
+ * dispatcher, and a wake-up never runs before the rows it is for can be claimed.
+ */
+const listeners = new WeakMap<object, Set<() => void>>();
+const enqueuedIn = new WeakSet<object>();
+
+export function onOutboxCommit(prisma: Prisma, listener: () => void): () => void {
+  const set = listeners.get(prisma) ?? new Set<() => void>();
+  listeners.set(prisma, set);
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+function notify(prisma: object): void {
+  for (const listener of listeners.get(prisma) ?? []) listener();
+}
+
+/** Called by `inTransaction` once `tx` has committed. */
+export function transactionCommitted(prisma: Prisma, tx: Tx): void {
+  if (enqueuedIn.has(tx)) notify(prisma);
+}
+
+/**
  * Returns true when this call created the row, false when the key was already enqueued.
  */
 export async function enqueue(db: Prisma | Tx, item: OutboxItem): Promise<boolean> {
@@ -49,10 +74,15 @@ export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise
     (item) =>
       sql`(${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now})`,
   );
-  return db.$executeRaw`
+  const inserted = await db.$executeRaw`
     INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt")
     VALUES ${join(rows)}
     ON CONFLICT ("idempotencyKey") DO NOTHING`;
+  if (inserted > 0) {
+    if (listeners.has(db)) notify(db);
+    else enqueuedIn.add(db);
+  }
+  return inserted;
 }
 
 /**

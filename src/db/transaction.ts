@@ -1,5 +1,6 @@
 import type { Prisma, Tx } from './client';
 import { isUniqueViolation } from './json';
+import { transactionCommitted } from './outbox';
 
 /**
  * Runs `work` in one transaction, retrying when a concurrent writer won a race (unique violation,
@@ -11,7 +12,16 @@ const RETRYABLE = new Set(['P2002', 'P2034', 'P1008', '40001', '40P01']);
 export async function inTransaction<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await prisma.$transaction(work, { maxWait: 10_000, timeout: 20_000 });
+      let used: Tx | undefined;
+      const result = await prisma.$transaction(
+        (tx) => {
+          used = tx;
+          return work(tx);
+        },
+        { maxWait: 10_000, timeout: 20_000 },
+      );
+      if (used) transactionCommitted(prisma, used);
+      return result;
     } catch (error) {
       if (attempt >= attempts || !isRetryable(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));

@@ -14,7 +14,7 @@ import { readBody, sendHtml, type Router } from './router';
 const COOKIE = 'reconnect_flow';
 const GONE: FlowRefusal[] = ['link_used', 'link_expired', 'state_used', 'state_expired'];
 
-export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Metrics; onChange: () => void }): void {
+export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Metrics }): void {
   const secure = deps.publicUrl.startsWith('https://');
   const setCookie = (res: ServerResponse, value: string) =>
     res.setHeader('set-cookie', `${COOKIE}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`);
@@ -47,10 +47,8 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
     try {
       const connection = await completeOAuth(deps, callbackUrl(deps.publicUrl, url), readCookie(req));
       deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
-      deps.onChange();
       sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'Data starts flowing again; the alert in Slack now says so.', slackLink(connection.teamId)));
     } catch (error) {
-      deps.onChange();
       refuse(res, deps, error);
     }
   });
@@ -63,10 +61,8 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
     try {
       const connection = await completeApiKey(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, apiKey: form.data.apiKey }, readCookie(req));
       deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
-      deps.onChange();
       sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'The new key works; data pulls resume.', slackLink(connection.teamId)));
     } catch (error) {
-      deps.onChange();
       if (error instanceof FlowError && error.refusal === 'invalid_key' && error.connection) {
         deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.refusal }, 1, 'Reauthorizations refused');
         const provider = deps.catalog.require(error.connection.provider);

@@ -25,8 +25,6 @@ export interface DigestJobDeps {
   prisma: Prisma;
   clock: Clock;
   logger: Logger;
-  /** Delivers what the run enqueued now rather than at the dispatcher's next poll. */
-  kick?: () => void;
   batchSize?: number;
 }
 
@@ -68,7 +66,6 @@ export async function runDigests(deps: DigestJobDeps): Promise<DigestRun> {
     if (!last || page.length < pageSize) break;
     after = last.id;
   }
-  if (run.enqueued > 0) deps.kick?.();
   return run;
 }
 

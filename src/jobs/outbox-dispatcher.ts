@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../db/client';
-import { claim, markFailed, markSent, releaseLeases, reschedule, type ClaimedMessage } from '../db/outbox';
+import { claim, markFailed, markSent, onOutboxCommit, releaseLeases, reschedule, type ClaimedMessage } from '../db/outbox';
 import { retryWhileUnavailable } from '../db/while-unavailable';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
@@ -39,15 +39,18 @@ export class OutboxDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly options: DispatcherOptions) {}
 
+  /** Polls every `pollMs` (0: never) and, on any setting, runs a pass as soon as this process commits outbox rows. */
   start(): void {
     this.stopped = false;
+    this.unsubscribe ??= onOutboxCommit(this.options.prisma, () => this.kick());
     if (this.options.pollMs > 0) this.schedule(0);
   }
 
-  /** Runs a pass now (after a commit that enqueued work), or right after the pass under way. */
+  /** Runs a pass now, or right after the pass under way. */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -88,6 +91,8 @@ export class OutboxDispatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);

@@ -33,8 +33,6 @@ export interface ReminderJobDeps {
   clock: Clock;
   logger: Logger;
   settings: ReminderSettings;
-  /** Delivers what the run enqueued now rather than at the dispatcher's next poll. */
-  kick?: () => void;
   batchSize?: number;
 }
 
@@ -81,7 +79,6 @@ export async function runReminders(deps: ReminderJobDeps): Promise<ReminderRun> 
     if (!last || page.length < batchSize) break;
     after = last.id;
   }
-  if (run.enqueued > 0) deps.kick?.();
   return run;
 }
 

@@ -4,6 +4,7 @@ import type { ProbeOutcome } from '../../domain/probe';
 import { needingAttention, statusCounts, type WorkspaceConnection } from '../../domain/overview';
 import type { SubscriptionOutcome } from '../../domain/subscriptions';
 import type { Subcommand } from '../command-syntax';
+import { countOf } from '../../lib/plural';
 import { connectionLine, countsLine } from './connections';
 import { packLines } from './lines';
 import { context, escapeMrkdwn, section, slackDate, type Block } from './text';
@@ -45,14 +46,16 @@ export function statusAnswer(connections: readonly WorkspaceConnection[]): Comma
   const summary = countsLine(counts);
   if (counts.total === 0) return { text: summary };
   const attention = needingAttention(connections);
-  if (attention.length === 0) return { text: `✅ All ${counts.total} connections are connected.` };
+  if (attention.length === 0) {
+    return { text: counts.total === 1 ? '✅ The one connection is connected.' : `✅ All ${counts.total} connections are connected.` };
+  }
   return listing(summary, attention.map((connection) => connectionLine(connection, 'full')), 'needing attention');
 }
 
 export function listAnswer(connections: readonly WorkspaceConnection[], providerName?: string): CommandAnswer {
   const scope = providerName ? ` for ${escapeMrkdwn(providerName)}` : '';
   if (connections.length === 0) return { text: `No connections${scope}.` };
-  const summary = `*${connections.length} connection${connections.length === 1 ? '' : 's'}${scope}*`;
+  const summary = `*${countOf(connections.length, 'connection', 'connections')}${scope}*`;
   return listing(summary, connections.map((connection) => connectionLine(connection, 'compact')), 'more');
 }
 

@@ -1,5 +1,6 @@
 import type { ConnectionStatus } from '../../db/connections';
 import type { StatusCounts, WorkspaceConnection } from '../../domain/overview';
+import { agree, countOf } from '../../lib/plural';
 import { escapeMrkdwn, mention, slackDate } from './text';
 
 /** One connection as a line of mrkdwn; App Home and the slash command's answers use the same words. */
@@ -36,8 +37,8 @@ export function connectionLine(connection: WorkspaceConnection, detail: LineDeta
 export function countsLine(counts: StatusCounts): string {
   if (counts.total === 0) return 'No connections in this workspace yet: an admin adds them through the admin API.';
   return [
-    `*${counts.total} connection${counts.total === 1 ? '' : 's'}*`,
-    `${STATUS_EMOJI.authorization_required} ${counts.authorization_required} need${counts.authorization_required === 1 ? 's' : ''} reauthorization`,
+    `*${countOf(counts.total, 'connection', 'connections')}*`,
+    `${STATUS_EMOJI.authorization_required} ${counts.authorization_required} ${agree(counts.authorization_required, 'needs', 'need')} reauthorization`,
     `${STATUS_EMOJI.degraded} ${counts.degraded} degraded`,
     `${STATUS_EMOJI.connected} ${counts.connected} connected`,
   ].join(' · ');

@@ -1,5 +1,6 @@
 import type { Digest, DigestIncident } from '../../domain/digest';
 import { formatDuration } from '../../domain/impact';
+import { countOf } from '../../lib/plural';
 import { countsLine, STATUS_EMOJI } from './connections';
 import { packLines } from './lines';
 import { context, escapeMrkdwn, header, section, slackDate, type Block } from './text';
@@ -27,7 +28,7 @@ export function digestMessage(digest: Digest, options: { quiet: boolean }): { te
   const incidents = packLines(digest.openIncidents.map(incidentItem), INCIDENT_BLOCKS);
   blocks.push(...incidents.blocks);
   const hidden = digest.openIncidents.length - incidents.shown;
-  if (hidden > 0) blocks.push(context(`…and ${hidden} more open incident${hidden === 1 ? '' : 's'} not shown. App Home lists them all.`));
+  if (hidden > 0) blocks.push(context(`…and ${countOf(hidden, 'more open incident', 'more open incidents')} not shown. App Home lists them all.`));
   if (digest.reconnected.length) {
     const lines = digest.reconnected.map(
       (back) => `${STATUS_EMOJI.connected} *${escapeMrkdwn(back.connectionName)}* · ${escapeMrkdwn(back.providerName)} · back ${slackDate(back.closedAt)} after ${formatDuration(back.outageMinutes)}`,
@@ -51,7 +52,7 @@ function incidentItem(incident: DigestIncident): string {
 function fallbackText(digest: Digest): string {
   const losing = digest.openIncidents.filter((incident) => incident.losingData).map((incident) => incident.connectionName);
   const parts = [
-    `${digest.counts.authorization_required} connection${digest.counts.authorization_required === 1 ? '' : 's'} need reauthorization`,
+    `${countOf(digest.counts.authorization_required, 'connection needs', 'connections need')} reauthorization`,
     `${digest.counts.degraded} degraded`,
   ];
   return `Daily digest: ${parts.join(', ')}.${losing.length ? ` Data is being lost on ${losing.join(', ')}.` : ''}`.slice(0, 3000);

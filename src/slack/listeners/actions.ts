@@ -12,7 +12,6 @@ import type { ReauthorizeStarter } from '../reauthorize';
 const incidentId = z.string().uuid();
 
 export interface ActionDeps extends IncidentDeps {
-  kick: () => void;
   reauthorize: ReauthorizeStarter;
 }
 
@@ -26,7 +25,6 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if (!id.success) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button is no longer valid.' }));
     const result = await acknowledge(deps, id.data, body.user.id, dedupeKey(body, action.action_id, action.action_ts));
     if (result === 'closed') await respond({ response_type: 'ephemeral', replace_original: false, text: 'This incident is already closed.' });
-    deps.kick();
   });
 
   app.action<BlockAction<StaticSelectAction>>(ACTION_IDS.snooze, async ({ ack, body, action, respond }) => {
@@ -36,7 +34,6 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if (!id.success || !option) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: 'Pick 1 hour, 4 hours or 1 day.' }));
     const result = await snooze(deps, id.data, body.user.id, option.minutes, dedupeKey(body, action.action_id, action.action_ts));
     if (result === 'closed') await respond({ response_type: 'ephemeral', replace_original: false, text: 'This incident is already closed.' });
-    deps.kick();
   });
 
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.details, async ({ ack, action, respond }) => {
@@ -69,7 +66,6 @@ export function registerActions(app: App, deps: ActionDeps): void {
     } else {
       await respond({ response_type: 'ephemeral', replace_original: false, text: answer });
     }
-    deps.kick();
   });
 }
 

@@ -42,8 +42,6 @@ export interface CommandDeps extends ReauthDeps {
   command: string;
   /** Probes one connection now and applies the result through the status engine (`checkNow` in domain/probe). */
   checkNow: CheckNow;
-  /** Delivers what a domain call just put in the outbox (alert updates, thread replies). */
-  kick: () => void;
 }
 
 const DEFAULT_DIGEST_TIME = '09:00';
@@ -157,13 +155,11 @@ async function reauthorize(deps: CommandDeps, invocation: Invocation, connection
       return Boolean(info.user?.is_admin || info.user?.is_owner);
     },
   });
-  deps.kick();
   return { text: reauthAnswer(result, deps.clock.now()) };
 }
 
 async function check(deps: CommandDeps, connection: WorkspaceConnection): Promise<CommandAnswer> {
   const outcome = await deps.checkNow(connection.id);
-  deps.kick();
   return checkAnswer(outcome, deps.command);
 }
 
@@ -176,7 +172,6 @@ async function snoozeConnection(
   const until = new Date(deps.clock.now().getTime() + request.minutes * 60_000);
   if (!connection.openIncidentId) return snoozeAnswer('no_incident', connection, until, request.capped);
   const outcome = await snooze(deps, connection.openIncidentId, invocation.payload.user_id, request.minutes, invocation.dedupeKey);
-  deps.kick();
   return snoozeAnswer(outcome, connection, until, request.capped);
 }
 
