@@ -14,13 +14,11 @@ import { OutboxDispatcher, type DeliveryHandler } from './jobs/outbox-dispatcher
 import { DatabaseRunCoordinator } from './jobs/run-coordinator';
 import { Scheduler } from './jobs/scheduler';
 import { probeDepsFromCore, registerProbeSweep } from './jobs/probe-sweep';
-import { DIGEST_POST_KIND } from './domain/digest';
-import { HOME_REFRESH_KIND } from './domain/home';
 import { checkNow } from './domain/probe';
-import { digestPostHandler, registerDigestJob } from './jobs/digest';
-import { ALERT_REMINDER_KIND, registerRemindersJob, reminderHandler } from './jobs/reminders';
+import { registerDigestJob } from './jobs/digest';
+import { registerRemindersJob } from './jobs/reminders';
 import { registerCommands } from './slack/listeners/commands';
-import { homeRefreshHandler, registerHome } from './slack/listeners/home';
+import { registerHome } from './slack/listeners/home';
 import { systemClock, type Clock } from './lib/clock';
 import { AppError } from './lib/errors';
 import { KeyRing } from './lib/key-ring';
@@ -128,10 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clients = createSlackClients({ config, installations });
   const handlers: Record<string, DeliveryHandler> = {
     [OUTBOX_KINDS.webhookReauthorized]: webhookDeliveryHandler({ config: config.outboundWebhook, clock, logger }),
-    ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics }),
-    [HOME_REFRESH_KIND]: homeRefreshHandler({ ...incidentDeps, command: config.slackCommand, clients }),
-    [DIGEST_POST_KIND]: digestPostHandler({ ...incidentDeps, clients }),
-    [ALERT_REMINDER_KIND]: reminderHandler({ ...incidentDeps, clients }),
+    ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics, command: config.slackCommand }),
   };
   const dispatcher = new OutboxDispatcher({ prisma: db.prisma, clock, logger, metrics, handlers, pollMs: config.outboxPollMs, leaseMs: config.outboxLeaseMs });
 

@@ -17,6 +17,8 @@ export interface OutboxItem {
   incidentId?: string | null;
   payload: Record<string, unknown>;
   availableAt?: Date;
+  /** Rows with the same key are delivered one at a time, in the order they were enqueued. */
+  orderKey?: string | null;
 }
 
 export interface ClaimedMessage {
@@ -28,6 +30,7 @@ export interface ClaimedMessage {
   payload: Record<string, unknown>;
   attempts: number;
   createdAt: Date;
+  orderKey: string | null;
 }
 
 /**
@@ -70,14 +73,27 @@ export async function enqueue(db: Prisma | Tx, item: OutboxItem): Promise<boolea
 export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise<number> {
   if (items.length === 0) return 0;
   const now = new Date();
-  const rows = items.map(
-    (item) =>
-      sql`(${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now})`,
-  );
-  const inserted = await db.$executeRaw`
-    INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt")
-    VALUES ${join(rows)}
-    ON CONFLICT ("idempotencyKey") DO NOTHING`;
+  let inserted = 0;
+  const unordered = items.filter((item) => !item.orderKey);
+  if (unordered.length > 0) {
+    const rows = unordered.map(
+      (item) =>
+        sql`(${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now})`,
+    );
+    inserted += await db.$executeRaw`
+      INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt")
+      VALUES ${join(rows)}
+      ON CONFLICT ("idempotencyKey") DO NOTHING`;
+  }
+  // An ordered row takes the next number of its key. Two transactions numbering the same key at once
+  // collide on the unique (orderKey, seq) index; inTransaction runs the loser again, now seeing the winner.
+  for (const item of items.filter((candidate) => candidate.orderKey)) {
+    inserted += await db.$executeRaw`
+      INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt", "orderKey", "seq")
+      SELECT ${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now}, ${item.orderKey},
+        COALESCE((SELECT MAX("seq") FROM "OutboxMessage" WHERE "orderKey" = ${item.orderKey}), 0) + 1
+      ON CONFLICT ("idempotencyKey") DO NOTHING`;
+  }
   if (inserted > 0) {
     if (listeners.has(db)) notify(db);
     else enqueuedIn.add(db);
@@ -95,9 +111,17 @@ export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise
 export async function claim(prisma: Prisma, options: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<ClaimedMessage[]> {
   const { now, owner, limit } = options;
   const claimable = sql`"state" = 'pending' AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})`;
+  // Only the head of each order key: a row waits while an earlier row of its key is pending, whether
+  // due, leased by another replica or rescheduled after a 429, and spends none of its attempts waiting.
   const rows = await prisma.$queryRaw<OutboxRow[]>`
     UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "leaseOwner" = ${owner}, "leaseUntil" = ${new Date(now.getTime() + options.leaseMs)}
-    WHERE "id" IN (SELECT "id" FROM "OutboxMessage" WHERE ${claimable} AND "availableAt" <= ${now} ORDER BY "availableAt", "createdAt" LIMIT ${limit})
+    WHERE "id" IN (
+        SELECT "id" FROM "OutboxMessage" AS "candidate"
+        WHERE ${claimable} AND "availableAt" <= ${now}
+          AND ("orderKey" IS NULL OR NOT EXISTS (
+            SELECT 1 FROM "OutboxMessage" AS "earlier"
+            WHERE "earlier"."orderKey" = "candidate"."orderKey" AND "earlier"."seq" < "candidate"."seq" AND "earlier"."state" = 'pending'))
+        ORDER BY "availableAt", "createdAt" LIMIT ${limit})
       AND ${claimable}
     RETURNING *`;
   return rows
@@ -115,6 +139,7 @@ function toClaimed(row: OutboxRow): ClaimedMessage {
     payload: JSON.parse(row.payload) as Record<string, unknown>,
     attempts: row.attempts,
     createdAt: row.createdAt,
+    orderKey: row.orderKey,
   };
 }
 

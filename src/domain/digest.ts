@@ -7,9 +7,6 @@ import { loadWorkspaceConnections, statusCounts, type StatusCounts } from './ove
 
 /** The daily digest's content for one workspace: what is broken, for how long, and what came back. */
 
-/** Outbox kind of a scheduled digest post; payload `{ teamId, channelId, localDate }`. */
-export const DIGEST_POST_KIND = 'digest.post';
-
 const DAY_MS = 86_400_000;
 
 export interface DigestIncident {

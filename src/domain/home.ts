@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../db/client';
 import { enqueue } from '../db/outbox';
+import { OUTBOX_KINDS } from './notifications';
 
 /**
  * Who looks at App Home, and the request to republish it when a status changes. Viewers are remembered
  * for a while so the page someone left open stays current without republishing for the whole workspace.
  */
-
-/** Outbox kind: republish App Home for the team's recent viewers; payload `{ teamId }`. */
-export const HOME_REFRESH_KIND = 'home.refresh';
 
 export const HOME_VIEWER_DAYS = 30;
 
@@ -41,7 +39,7 @@ export async function requestHomeRefresh(tx: Prisma | Tx, teamId: string, at: Da
   const viewers = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "HomeViewer" WHERE "teamId" = ${teamId} AND "lastOpenedAt" >= ${viewerCutoff(at)} LIMIT 1`;
   if (viewers.length === 0) return;
   await enqueue(tx, {
-    kind: HOME_REFRESH_KIND,
+    kind: OUTBOX_KINDS.homeRefresh,
     idempotencyKey: `home:${teamId}:${randomUUID()}`,
     teamId,
     payload: { teamId },
@@ -56,7 +54,7 @@ export async function requestHomeRefresh(tx: Prisma | Tx, teamId: string, at: Da
 export async function homeRefreshSuperseded(prisma: Prisma, message: { id: string; teamId: string | null; createdAt: Date }): Promise<boolean> {
   if (!message.teamId) return false;
   const newer = await prisma.outboxMessage.count({
-    where: { kind: HOME_REFRESH_KIND, teamId: message.teamId, state: 'pending', createdAt: { gt: message.createdAt }, id: { not: message.id } },
+    where: { kind: OUTBOX_KINDS.homeRefresh, teamId: message.teamId, state: 'pending', createdAt: { gt: message.createdAt }, id: { not: message.id } },
   });
   return newer > 0;
 }

@@ -10,7 +10,7 @@ import type { Clock } from '../lib/clock';
 import type { Catalog } from '../providers/catalog';
 import type { CountKey, DisconnectReason, ProviderDefinition } from '../providers/definition';
 import { impactOf, type ImpactLine } from './impact';
-import { notify } from './status-engine';
+import { notify } from './notifications';
 
 /** What people do to an incident from Slack: acknowledge, snooze, start reauthorizing; and reading it. */
 

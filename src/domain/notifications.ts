@@ -1,15 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import type { Prisma, Tx } from '../db/client';
+import { enqueue } from '../db/outbox';
+
 /**
- * What the domain asks the Slack side (and the data platform) to do, as outbox rows. The domain only
- * names intents; `src/slack/` turns them into Block Kit from the incident's current state.
+ * Every kind of outbox row, in one place: what the domain asks the Slack side (and the data platform)
+ * to do. The domain only names intents; one delivery module per kind under `src/slack/delivery/` (and
+ * `src/http/outbound-webhook.ts` for the webhook) turns them into calls, rendering the current state.
  */
 export const OUTBOX_KINDS = {
-  /** Post the incident's alert, or update it in place when it was posted already. */
+  /** Post the incident's alert, or update it in place when it was posted already; payload `{ incidentId }`. */
   alertSync: 'alert.sync',
-  /** A short reply in the alert's thread. */
+  /** A short reply in the alert's thread; payload `{ incidentId, ...ThreadEvent }`. */
   alertThread: 'alert.thread',
+  /** A reminder in the alert's thread; payload `{ incidentId, number }`. */
+  alertReminder: 'alert.reminder',
+  /** Republish App Home for the team's recent viewers; payload `{ teamId }`. */
+  homeRefresh: 'home.refresh',
+  /** A scheduled digest post; payload `{ teamId, channelId, localDate }`. */
+  digestPost: 'digest.post',
   /** `connection.reauthorized` to the data platform. */
   webhookReauthorized: 'webhook.reauthorized',
 } as const;
+
+export type OutboxKind = (typeof OUTBOX_KINDS)[keyof typeof OUTBOX_KINDS];
 
 export type ThreadEvent =
   | { event: 'reopened' }
@@ -20,3 +33,48 @@ export type ThreadEvent =
   | { event: 'wrong_account'; userId?: string; expected: string; actual: string }
   | { event: 'reconnected'; by?: string; actorType: string; durationMinutes: number; /** Labels of the streams being recovered. */ backfill: string[] }
   | { event: 'disabled' };
+
+/**
+ * An incident's Slack messages leave the outbox one at a time, in the order they were enqueued, across
+ * replicas: the alert is posted before anything updates it or replies in its thread.
+ */
+const incidentOrder = (incidentId: string) => `incident:${incidentId}`;
+
+/** Re-renders the incident's alert: posts it the first time, updates it in place after. */
+export function enqueueAlertSync(tx: Prisma | Tx, teamId: string, incidentId: string, step: string): Promise<boolean> {
+  return enqueue(tx, {
+    kind: OUTBOX_KINDS.alertSync,
+    idempotencyKey: `alert:${incidentId}:${step}`,
+    teamId,
+    incidentId,
+    orderKey: incidentOrder(incidentId),
+    payload: { incidentId },
+  });
+}
+
+/** Updates the alert in place and adds a thread reply; both render the incident's state at send time. */
+export async function notify(tx: Prisma | Tx, connection: { teamId: string }, incidentId: string, thread: ThreadEvent): Promise<void> {
+  const step = randomUUID();
+  await enqueueAlertSync(tx, connection.teamId, incidentId, `${thread.event}:${step}`);
+  await enqueue(tx, {
+    kind: OUTBOX_KINDS.alertThread,
+    idempotencyKey: `thread:${incidentId}:${thread.event}:${step}`,
+    teamId: connection.teamId,
+    incidentId,
+    orderKey: incidentOrder(incidentId),
+    payload: { incidentId, ...thread },
+  });
+}
+
+/** The `number`th reminder in the incident's thread; the key makes a second run for the same number a no-op. */
+export function enqueueReminder(tx: Prisma | Tx, incident: { id: string; teamId: string }, number: number, at: Date): Promise<boolean> {
+  return enqueue(tx, {
+    kind: OUTBOX_KINDS.alertReminder,
+    idempotencyKey: `reminder:${incident.id}:${number}`,
+    teamId: incident.teamId,
+    incidentId: incident.id,
+    orderKey: incidentOrder(incident.id),
+    payload: { incidentId: incident.id, number },
+    availableAt: at,
+  });
+}

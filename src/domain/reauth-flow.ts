@@ -10,7 +10,8 @@ import type { ProviderDefinition } from '../providers/definition';
 import { checkApiKey, completeAuthorization, createAuthorization, type OAuthFailure } from '../oauth';
 import type { AccountIdentity, TokenSet } from '../oauth/types';
 import { openIncidentFor } from './incidents';
-import { notify, changeStatus, type StatusEngineDeps } from './status-engine';
+import { changeStatus, type StatusEngineDeps } from './status-engine';
+import { notify } from './notifications';
 import { hashToken } from './reauthorization';
 import type { ThreadEvent } from './notifications';
 

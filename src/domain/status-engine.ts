@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock';
 import type { CountKey, DisconnectReason } from '../providers/definition';
 import type { Catalog } from '../providers/catalog';
 import { backfillStreams, impactOf } from './impact';
-import { OUTBOX_KINDS, type ThreadEvent } from './notifications';
+import { enqueueAlertSync, notify, OUTBOX_KINDS } from './notifications';
 import { requestHomeRefresh } from './home';
 
 /**
@@ -219,24 +219,6 @@ async function closeIncident(
     });
   }
   return { incidentId: incident.id, effect: 'closed' };
-}
-
-/** Re-renders the incident's alert: posts it the first time, updates it in place after. */
-function enqueueAlertSync(tx: Prisma | Tx, teamId: string, incidentId: string, step: string) {
-  return enqueue(tx, { kind: OUTBOX_KINDS.alertSync, idempotencyKey: `alert:${incidentId}:${step}`, teamId, incidentId, payload: { incidentId } });
-}
-
-/** Updates the alert in place and adds a thread reply; both render the incident's state at send time. */
-export async function notify(tx: Prisma | Tx, connection: Pick<Connection, 'teamId'>, incidentId: string, thread: ThreadEvent): Promise<void> {
-  const step = randomUUID();
-  await enqueueAlertSync(tx, connection.teamId, incidentId, `${thread.event}:${step}`);
-  await enqueue(tx, {
-    kind: OUTBOX_KINDS.alertThread,
-    idempotencyKey: `thread:${incidentId}:${thread.event}:${step}`,
-    teamId: connection.teamId,
-    incidentId,
-    payload: { incidentId, ...thread },
-  });
 }
 
 async function updateCounts(tx: Tx, connection: Connection, counts: Partial<Record<CountKey, number>>): Promise<string | undefined> {

@@ -1,17 +1,10 @@
-import { z } from 'zod';
 import type { Prisma } from '../db/client';
 import { enqueueMany } from '../db/outbox';
 import { inTransaction } from '../db/transaction';
-import { DIGEST_POST_KIND, digestFor, type Digest } from '../domain/digest';
+import { OUTBOX_KINDS } from '../domain/notifications';
 import { localClock, minutesOfDay } from '../domain/local-time';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
-import type { Catalog } from '../providers/catalog';
-import { digestMessage } from '../slack/blocks/digest';
-import { deliverWithSlack } from '../slack/call-outcome';
-import type { SlackClients } from '../slack/clients';
-import { ChannelPacer } from '../slack/delivery';
-import type { DeliveryHandler } from './outbox-dispatcher';
 import type { Scheduler } from './scheduler';
 
 /**
@@ -114,7 +107,7 @@ async function enqueueDigests(prisma: Prisma, due: DueDigest[], now: Date): Prom
       enqueued += await enqueueMany(
         tx,
         won.map(({ teamId, channelId }) => ({
-          kind: DIGEST_POST_KIND,
+          kind: OUTBOX_KINDS.digestPost,
           idempotencyKey: `digest:${teamId}:${channelId}:${localDate}`,
           teamId,
           payload: { teamId, channelId, localDate },
@@ -128,55 +121,4 @@ async function enqueueDigests(prisma: Prisma, due: DueDigest[], now: Date): Prom
 
 export function registerDigestJob(scheduler: Scheduler, deps: DigestJobDeps): void {
   scheduler.schedule('digests', '* * * * *', () => runDigests(deps));
-}
-
-const digestPayload = z.object({ teamId: z.string().min(1), channelId: z.string().min(1), localDate: z.string() });
-
-export interface DigestDeliveryDeps {
-  prisma: Prisma;
-  clock: Clock;
-  catalog: Catalog;
-  clients: SlackClients;
-}
-
-type RenderedDigest = NonNullable<ReturnType<typeof digestMessage>>;
-
-/**
- * Renders a workspace's digest at send time, so a digest delivered late still tells the current truth.
- * A workspace's channels are mostly subscribed at the same local time and go out in one burst, within
- * which the truth is the same: the digest is read once per workspace and reused for `reuseMs` (real
- * time, not the app clock, so it bounds staleness however the clock is set).
- */
-export function digestRenderer(deps: Pick<DigestDeliveryDeps, 'prisma' | 'clock' | 'catalog'>, reuseMs = 2000) {
-  const recent = new Map<string, { readAt: number; digest: Promise<Digest> }>();
-  return async (teamId: string, options: { quiet: boolean }): Promise<RenderedDigest | null> => {
-    const readAt = performance.now();
-    for (const [team, entry] of recent) if (readAt - entry.readAt > reuseMs) recent.delete(team);
-    let entry = recent.get(teamId);
-    if (!entry) {
-      entry = { readAt, digest: digestFor(deps.prisma, deps.catalog, teamId, deps.clock.now()) };
-      recent.set(teamId, entry);
-      entry.digest.catch(() => recent.delete(teamId));
-    }
-    return digestMessage(await entry.digest, options);
-  };
-}
-
-export function digestPostHandler(deps: DigestDeliveryDeps): DeliveryHandler {
-  const pacer = new ChannelPacer();
-  const render = digestRenderer(deps);
-  return async (message) => {
-    const { teamId, channelId } = digestPayload.parse(message.payload);
-    const subscription = await deps.prisma.channelSubscription.findUnique({ where: { teamId_channelId: { teamId, channelId } } });
-    if (!subscription) return { status: 'sent', result: { skipped: 'unsubscribed' } };
-    const rendered = await render(teamId, { quiet: subscription.quiet });
-    if (!rendered) return { status: 'sent', result: { skipped: 'quiet' } };
-    const client = await deps.clients.forTeam(teamId);
-    if (!client) return { status: 'failed', error: 'workspace not installed' };
-    return deliverWithSlack(async () => {
-      await pacer.wait(channelId);
-      const posted = await client.chat.postMessage({ channel: channelId, text: rendered.text, blocks: rendered.blocks, unfurl_links: false });
-      return { status: 'sent', result: { posted: posted.ts } };
-    });
-  };
 }

@@ -115,7 +115,7 @@ export class OutboxDispatcher {
     for (;;) {
       const batch = await claim(prisma, { owner: this.owner, now: clock.now(), leaseMs: this.options.leaseMs ?? 60_000, limit });
       if (batch.length === 0) return delivered;
-      // Rows of one incident go in order (the alert before its thread replies); others run side by side.
+      // Ordered rows come one per key (claim); rows of one incident still go one after another here.
       const groups = new Map<string, ClaimedMessage[]>();
       for (const message of batch) {
         const key = message.incidentId ?? message.id;
@@ -126,8 +126,9 @@ export class OutboxDispatcher {
           for (const message of group) if (await this.deliver(message)) delivered += 1;
         }),
       );
-      // A short batch took everything due; what is enqueued meanwhile comes with a kick of its own.
-      if (this.stopped || batch.length < limit) return delivered;
+      // A short batch took everything due, but for rows that waited behind one delivered just now (an
+      // alert's replies); what is enqueued meanwhile comes with a wake-up of its own.
+      if (this.stopped || (batch.length < limit && !batch.some((message) => message.orderKey))) return delivered;
     }
   }
 

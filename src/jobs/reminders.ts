@@ -1,15 +1,8 @@
-import { z } from 'zod';
 import type { Prisma } from '../db/client';
-import { enqueue } from '../db/outbox';
 import { inTransaction } from '../db/transaction';
-import { loadIncidentState, type IncidentDeps } from '../domain/incidents';
+import { enqueueReminder } from '../domain/notifications';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
-import { reminderText } from '../slack/blocks/reminder';
-import { deliverWithSlack } from '../slack/call-outcome';
-import type { SlackClients } from '../slack/clients';
-import { ChannelPacer } from '../slack/delivery';
-import type { DeliveryHandler } from './outbox-dispatcher';
 import type { Scheduler } from './scheduler';
 
 /**
@@ -18,9 +11,6 @@ import type { Scheduler } from './scheduler';
  * on the incident's reminder count plus an outbox row keyed by that count, so replicas and restarts
  * can't remind twice.
  */
-
-/** Outbox kind: one reminder in the alert's thread; payload `{ incidentId, number }`. */
-export const ALERT_REMINDER_KIND = 'alert.reminder';
 
 export interface ReminderSettings {
   afterMinutes: number;
@@ -94,50 +84,10 @@ async function remind(
       data: { reminderCount: number, lastReminderAt: now },
     });
     if (count !== 1) return false;
-    return enqueue(tx, {
-      kind: ALERT_REMINDER_KIND,
-      idempotencyKey: `reminder:${incident.id}:${number}`,
-      teamId: incident.teamId,
-      incidentId: incident.id,
-      payload: { incidentId: incident.id, number },
-      availableAt: now,
-    });
+    return enqueueReminder(tx, incident, number, now);
   });
 }
 
 export function registerRemindersJob(scheduler: Scheduler, deps: ReminderJobDeps): void {
   scheduler.schedule('reminders', '* * * * *', () => runReminders(deps));
-}
-
-const reminderPayload = z.object({ incidentId: z.string().min(1) });
-
-/**
- * Posts the reminder in the alert's thread. An incident fixed or snoozed between the run and the
- * delivery gets no reminder: the row is done, with the reason as its result.
- */
-export function reminderHandler(deps: IncidentDeps & { clients: SlackClients }): DeliveryHandler {
-  const pacer = new ChannelPacer();
-  return async (message) => {
-    const state = await loadIncidentState(deps, reminderPayload.parse(message.payload).incidentId);
-    if (!state) return { status: 'failed', error: 'incident not found' };
-    const { incident, connection } = state;
-    const now = deps.clock.now();
-    if (incident.state !== 'open') return { status: 'sent', result: { skipped: 'closed' } };
-    if (incident.snoozedUntil && incident.snoozedUntil > now) return { status: 'sent', result: { skipped: 'snoozed' } };
-    const { channelId, messageTs } = incident;
-    if (!channelId || !messageTs) return { status: 'failed', error: 'alert was never posted' };
-    const client = await deps.clients.forTeam(incident.teamId);
-    if (!client) return { status: 'failed', error: 'workspace not installed' };
-    const text = reminderText({
-      connectionName: connection.name,
-      owners: connection.owners,
-      affectedMinutes: Math.floor((now.getTime() - incident.openedAt.getTime()) / 60_000),
-      impact: state.impact,
-    });
-    return deliverWithSlack(async () => {
-      await pacer.wait(channelId);
-      const posted = await client.chat.postMessage({ channel: channelId, thread_ts: messageTs, text });
-      return { status: 'sent', result: { posted: posted.ts } };
-    });
-  };
 }

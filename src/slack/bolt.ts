@@ -9,7 +9,11 @@ import { createInstallationStore, type InstallationDeps } from './installation-s
 import { createStateStore } from './state-store';
 
 /** The bot scopes Reconnect needs, kept minimal; manifest.json lists the same. */
-export const BOT_SCOPES = ['chat:write', 'chat:write.public', 'commands', 'users:read', 'channels:read', 'groups:read'];
+/**
+ * `channels:history` and `groups:history` only let a retried alert find the message an earlier attempt
+ * posted (by its metadata) instead of posting a second one; without them delivery is at least once.
+ */
+export const BOT_SCOPES = ['chat:write', 'chat:write.public', 'commands', 'users:read', 'channels:read', 'groups:read', 'channels:history', 'groups:history'];
 
 export interface SlackApp {
   app: App;

@@ -1,10 +1,12 @@
 import { WebClient } from '@slack/web-api';
 import { openDatabase, type Prisma } from '../../src/db/client';
 import { insertConnection } from '../../src/db/connections';
-import { DIGEST_POST_KIND, digestFor } from '../../src/domain/digest';
+import { digestFor } from '../../src/domain/digest';
 import { changeStatus, type StatusEngineDeps } from '../../src/domain/status-engine';
 import { subscribe } from '../../src/domain/subscriptions';
-import { digestPostHandler, runDigests } from '../../src/jobs/digest';
+import { runDigests } from '../../src/jobs/digest';
+import { digestPostHandler } from '../../src/slack/delivery/digest';
+import { OUTBOX_KINDS } from '../../src/domain/notifications';
 import { OutboxDispatcher } from '../../src/jobs/outbox-dispatcher';
 import { createLogger } from '../../src/lib/logger';
 import { Metrics } from '../../src/lib/metrics';
@@ -30,7 +32,7 @@ describeEachDatabase('daily digests', (db, kind) => {
     subscribe({ prisma: prisma(), clock }, { teamId: TEAM, channelId, localTime, timezone, quiet, userId: 'U0USER001' });
 
   const digestRows = async () =>
-    (await prisma().outboxMessage.findMany({ where: { kind: DIGEST_POST_KIND }, orderBy: { idempotencyKey: 'asc' } })).map((row) => row.idempotencyKey);
+    (await prisma().outboxMessage.findMany({ where: { kind: OUTBOX_KINDS.digestPost }, orderBy: { idempotencyKey: 'asc' } })).map((row) => row.idempotencyKey);
 
   /** Runs the job every `stepMinutes` until `to`, noting the UTC time at which each digest was enqueued. */
   async function walk(to: string, stepMinutes = 30): Promise<Map<string, string>> {
@@ -181,7 +183,7 @@ describeEachDatabase('daily digests', (db, kind) => {
         logger,
         metrics: new Metrics(),
         pollMs: 0,
-        handlers: { [DIGEST_POST_KIND]: digestPostHandler({ prisma: prisma(), clock, catalog, clients: { forTeam: async () => client } }) },
+        handlers: { [OUTBOX_KINDS.digestPost]: digestPostHandler({ prisma: prisma(), clock, catalog, clients: { forTeam: async () => client } }) },
       });
     });
 
@@ -262,7 +264,7 @@ describeEachDatabase('daily digests', (db, kind) => {
       slack.rateLimitNext('chat.postMessage', 30);
       await dispatcher.runOnce();
       expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
-      const rows = await prisma().outboxMessage.findMany({ where: { kind: DIGEST_POST_KIND }, orderBy: { idempotencyKey: 'asc' } });
+      const rows = await prisma().outboxMessage.findMany({ where: { kind: OUTBOX_KINDS.digestPost }, orderBy: { idempotencyKey: 'asc' } });
       expect(rows.map((row) => [row.idempotencyKey.split(':')[2], row.state])).toEqual([
         ['C0LOUD001', 'pending'],
         ['C0QUIET01', 'sent'],

@@ -3,7 +3,9 @@ import { insertConnection } from '../../src/db/connections';
 import { snooze } from '../../src/domain/incidents';
 import { changeStatus, type StatusEngineDeps } from '../../src/domain/status-engine';
 import { OutboxDispatcher } from '../../src/jobs/outbox-dispatcher';
-import { ALERT_REMINDER_KIND, reminderHandler, runReminders } from '../../src/jobs/reminders';
+import { runReminders } from '../../src/jobs/reminders';
+import { reminderHandler } from '../../src/slack/delivery/reminder';
+import { OUTBOX_KINDS } from '../../src/domain/notifications';
 import { createLogger } from '../../src/lib/logger';
 import { Metrics } from '../../src/lib/metrics';
 import { buildCatalog } from '../../src/providers/catalog';
@@ -35,7 +37,7 @@ describeEachDatabase('alert reminders', (db) => {
       logger,
       metrics: new Metrics(),
       pollMs: 0,
-      handlers: { [ALERT_REMINDER_KIND]: reminderHandler({ prisma: prisma(), clock, catalog, clients: { forTeam: async () => client } }) },
+      handlers: { [OUTBOX_KINDS.alertReminder]: reminderHandler({ prisma: prisma(), clock, catalog, clients: { forTeam: async () => client } }) },
     });
 
   beforeAll(async () => {
@@ -74,7 +76,7 @@ describeEachDatabase('alert reminders', (db) => {
     return at;
   }
 
-  const reminderRows = () => prisma().outboxMessage.findMany({ where: { kind: ALERT_REMINDER_KIND }, orderBy: { createdAt: 'asc' } });
+  const reminderRows = () => prisma().outboxMessage.findMany({ where: { kind: OUTBOX_KINDS.alertReminder }, orderBy: { createdAt: 'asc' } });
 
   it('reminds after afterMinutes, then every everyMinutes, at most max times, even with two runs at once', async () => {
     expect(await walk(12)).toEqual([240, 300, 360]);

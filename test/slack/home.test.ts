@@ -2,11 +2,13 @@ import { WebClient } from '@slack/web-api';
 import type { ClaimedMessage } from '../../src/db/outbox';
 import { insertConnection } from '../../src/db/connections';
 import { changeStatus } from '../../src/domain/status-engine';
-import { HOME_REFRESH_KIND, requestHomeRefresh } from '../../src/domain/home';
+import { requestHomeRefresh } from '../../src/domain/home';
+import { OUTBOX_KINDS } from '../../src/domain/notifications';
 import type { WorkspaceConnection } from '../../src/domain/overview';
 import type { ConnectionKind } from '../../src/providers/definition';
 import { homeView } from '../../src/slack/blocks/home';
-import { homeRefreshHandler, type HomeDeps } from '../../src/slack/listeners/home';
+import { type HomeDeps } from '../../src/slack/listeners/home';
+import { homeRefreshHandler } from '../../src/slack/delivery/home';
 import { databaseKinds, truncateAll } from '../support/databases';
 import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack } from '../support/fake-slack';
 import { eventCallback, postSigned, fakeSlackEnv } from '../support/slack-requests';
@@ -162,7 +164,7 @@ for (const { kind, skip } of databaseKinds()) {
       await requestHomeRefresh(prisma, TEAM, now);
       await new Promise((resolve) => setTimeout(resolve, 10));
       await requestHomeRefresh(prisma, TEAM, now);
-      const [older, newer] = await prisma.outboxMessage.findMany({ where: { kind: HOME_REFRESH_KIND }, orderBy: { createdAt: 'asc' } });
+      const [older, newer] = await prisma.outboxMessage.findMany({ where: { kind: OUTBOX_KINDS.homeRefresh }, orderBy: { createdAt: 'asc' } });
 
       expect(await handler()(await claimed(older!.id))).toEqual({ status: 'sent', result: { superseded: true } });
       expect(slack.callsTo('views.publish')).toHaveLength(0);
@@ -177,18 +179,18 @@ for (const { kind, skip } of databaseKinds()) {
       const now = new Date();
       await prisma.homeViewer.create({ data: { teamId: TEAM, userId: 'U0LONGAGO', lastOpenedAt: new Date(now.getTime() - 31 * 86_400_000) } });
       await requestHomeRefresh(prisma, TEAM, now);
-      expect(await prisma.outboxMessage.count({ where: { kind: HOME_REFRESH_KIND } })).toBe(0);
+      expect(await prisma.outboxMessage.count({ where: { kind: OUTBOX_KINDS.homeRefresh } })).toBe(0);
 
       await prisma.homeViewer.create({ data: { teamId: TEAM, userId: 'U0RECENT1', lastOpenedAt: new Date(now.getTime() - 29 * 86_400_000) } });
       await requestHomeRefresh(prisma, TEAM, now);
-      expect(await prisma.outboxMessage.count({ where: { kind: HOME_REFRESH_KIND } })).toBe(1);
+      expect(await prisma.outboxMessage.count({ where: { kind: OUTBOX_KINDS.homeRefresh } })).toBe(1);
     });
 
     it('retries at Retry-After when Slack rate-limits views.publish', async () => {
       const { prisma } = t.app.core.db;
       await prisma.homeViewer.create({ data: { teamId: TEAM, userId: 'U0RECENT1', lastOpenedAt: new Date() } });
       await requestHomeRefresh(prisma, TEAM, new Date());
-      const row = await prisma.outboxMessage.findFirstOrThrow({ where: { kind: HOME_REFRESH_KIND } });
+      const row = await prisma.outboxMessage.findFirstOrThrow({ where: { kind: OUTBOX_KINDS.homeRefresh } });
       slack.rateLimitNext('views.publish', 7);
       expect(await handler()(await claimed(row.id))).toEqual({ status: 'retry', afterMs: 7000, error: 'ratelimited' });
     });

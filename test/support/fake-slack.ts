@@ -212,6 +212,7 @@ export class FakeSlack {
       'users.info': { needsToken: true, handle: (args, auth) => this.usersInfo(args, auth) },
       'conversations.info': { needsToken: true, handle: (args) => this.conversationsInfo(args) },
       'conversations.join': { needsToken: true, handle: (args) => this.conversationsJoin(args) },
+      'conversations.history': { needsToken: true, handle: (args) => this.conversationsHistory(args) },
     };
     this.random = seededRandom(options.seed ?? 1);
     this.configure();
@@ -651,6 +652,37 @@ export class FakeSlack {
     if (channel.is_private) return fail('method_not_supported_for_channel_type');
     channel.is_member = true;
     return ok({ channel: channelObject(channel) });
+  }
+
+  /**
+   * docs.slack.dev/reference/methods/conversations.history: the channel's top-level messages, newest
+   * first, strictly between `oldest` and `latest` (unless `inclusive`), `limit` per page (default 100)
+   * with `has_more` and `response_metadata.next_cursor`; `metadata` only with `include_all_metadata`.
+   */
+  private conversationsHistory(args: Args): Answer {
+    const channelId = asString(args.channel);
+    if (!channelId) return fail('channel_not_found');
+    const known = this.channels.get(channelId);
+    if (this.options.strictChannels && !known) return fail('channel_not_found');
+    if (known && known.is_member === false) return fail('not_in_channel');
+    const oldest = Number(asString(args.oldest) ?? '0');
+    const latest = Number(asString(args.latest) ?? 'Infinity');
+    const inclusive = isTrue(args.inclusive);
+    const withMetadata = isTrue(args.include_all_metadata);
+    const limit = Math.min(999, Math.max(1, Number(asString(args.limit) ?? '100') || 100));
+    const offset = Number(asString(args.cursor) ?? '0') || 0;
+    const inRange = (ts: number) => (inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest);
+    const all = (this.channelMessages.get(channelId) ?? [])
+      .filter((message) => !message.thread_ts || message.thread_ts === message.ts)
+      .filter((message) => inRange(Number(message.ts)))
+      .reverse();
+    const page = all.slice(offset, offset + limit).map((message) => {
+      const copy: Partial<StoredMessage> = structuredClone(message);
+      if (!withMetadata) delete copy.metadata;
+      return copy;
+    });
+    const hasMore = offset + limit < all.length;
+    return ok({ messages: page, has_more: hasMore, response_metadata: { next_cursor: hasMore ? String(offset + limit) : '' } });
   }
 
   // ---- State ------------------------------------------------------------------------------------

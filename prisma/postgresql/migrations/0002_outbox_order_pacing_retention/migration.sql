@@ -1,0 +1,21 @@
+-- AlterTable
+ALTER TABLE "OutboxMessage" ADD COLUMN     "orderKey" TEXT,
+ADD COLUMN     "seq" INTEGER;
+
+-- CreateTable
+CREATE TABLE "ChannelPace" (
+    "channelKey" TEXT NOT NULL,
+    "nextAtMs" BIGINT NOT NULL,
+
+    CONSTRAINT "ChannelPace_pkey" PRIMARY KEY ("channelKey")
+);
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_createdAt_idx" ON "AuditEvent"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "OutboxMessage_state_sentAt_idx" ON "OutboxMessage"("state", "sentAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "OutboxMessage_orderKey_seq_key" ON "OutboxMessage"("orderKey", "seq");
+

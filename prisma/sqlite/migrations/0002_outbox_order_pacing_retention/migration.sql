@@ -1,0 +1,19 @@
+-- AlterTable
+ALTER TABLE "OutboxMessage" ADD COLUMN "orderKey" TEXT;
+ALTER TABLE "OutboxMessage" ADD COLUMN "seq" INTEGER;
+
+-- CreateTable
+CREATE TABLE "ChannelPace" (
+    "channelKey" TEXT NOT NULL PRIMARY KEY,
+    "nextAtMs" BIGINT NOT NULL
+);
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_createdAt_idx" ON "AuditEvent"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "OutboxMessage_state_sentAt_idx" ON "OutboxMessage"("state", "sentAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "OutboxMessage_orderKey_seq_key" ON "OutboxMessage"("orderKey", "seq");
+
