@@ -66,6 +66,7 @@ export async function insertConnection(db: Client, input: NewConnection, now: Da
       options: JSON.stringify(input.options ?? {}),
       statusChangedAt: now,
       nextProbeAt: now,
+      createdAt: now,
     },
   });
   return toConnection(row);

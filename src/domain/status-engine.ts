@@ -43,6 +43,8 @@ export interface ChangeOutcome {
   changed: boolean;
   /** The dedupe key was seen before: nothing was done. */
   duplicate?: boolean;
+  /** The event happened before the connection's last change: recorded, nothing changed. */
+  stale?: boolean;
   connection: Connection;
   incidentId?: string;
   effect?: 'opened' | 'reopened' | 'closed' | 'counts_updated';
@@ -70,6 +72,24 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
     return { changed: false, duplicate: true, connection: before };
   }
 
+  // Webhooks are retried and arrive out of order: an event from before the last change must not undo it
+  // (a late `connected` would close an outage that is still losing data). Until its first change a
+  // connection has only its registration time, and an outage may have begun before it was registered.
+  const everChanged = before.statusChangedAt.getTime() !== before.createdAt.getTime();
+  if (everChanged && at < before.statusChangedAt) {
+    await recordAudit(tx, {
+      teamId: before.teamId,
+      connectionId: before.id,
+      action: 'event_ignored',
+      fromStatus: before.status,
+      toStatus: change.status,
+      reason: change.reason ?? null,
+      actor: change.actor,
+      detail: { why: 'older than the last status change', occurredAt: at.toISOString(), lastChangeAt: before.statusChangedAt.toISOString() },
+      at: now,
+    });
+    return { changed: false, stale: true, connection: before };
+  }
   if (before.status === 'disabled' && change.status !== 'disabled' && change.actor.type !== 'admin') {
     return { changed: false, connection: before };
   }
@@ -174,6 +194,8 @@ async function closeIncident(
 ): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
   const incident = await tx.incident.findUnique({ where: { openKey: connection.id } });
   if (!incident) return {};
+  // A reopened incident keeps its first drop as openedAt; the window it reports never runs backwards.
+  at = at < incident.openedAt ? incident.openedAt : at;
   const provider = deps.catalog.require(connection.provider);
   const counts = parseJson(incident.counts, {});
   const lines = impactOf({ provider, options: connection.options, outage: { from: incident.openedAt, to: at }, counts, now: at });

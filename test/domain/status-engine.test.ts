@@ -31,6 +31,35 @@ describeEachDatabase('status engine', (db) => {
     expect(await alerts()).toBe(1);
   });
 
+  it('a late event dated before the last change is recorded and changes nothing; the outage stays open', async () => {
+    const c = await connection();
+    clock.advanceMinutes(10);
+    await drop(c.id);
+    const late = await changeStatus(engine(), {
+      connectionId: c.id,
+      status: 'connected',
+      actor: { type: 'webhook' },
+      occurredAt: new Date(clock.now().getTime() - 60_000),
+      dedupeKey: 'ingest:late-1',
+    });
+    expect(late).toMatchObject({ changed: false, stale: true });
+    expect((await db().prisma.connection.findUniqueOrThrow({ where: { id: c.id } })).status).toBe('authorization_required');
+    expect((await db().prisma.incident.findFirstOrThrow()).state).toBe('open');
+    expect(await db().prisma.processedKey.count({ where: { key: 'ingest:late-1' } })).toBe(1);
+    expect(await db().prisma.auditEvent.findFirstOrThrow({ where: { action: 'event_ignored' } })).toMatchObject({
+      fromStatus: 'authorization_required',
+      toStatus: 'connected',
+    });
+    expect(await db().prisma.outboxMessage.count({ where: { kind: 'webhook.reauthorized' } })).toBe(0);
+  });
+
+  it('an outage that began before the connection was registered still opens at its real start', async () => {
+    const c = await connection();
+    const before = new Date(clock.now().getTime() - 3_600_000);
+    expect(await drop(c.id, { occurredAt: before })).toMatchObject({ changed: true, effect: 'opened' });
+    expect((await db().prisma.incident.findFirstOrThrow()).openedAt).toEqual(before);
+  });
+
   it('a connection that drops again within the flap window reopens the same incident instead of alerting again', async () => {
     const c = await connection();
     await drop(c.id);

@@ -62,6 +62,7 @@ describeEachDatabase('alert reminders', (db) => {
     const posted = await client.chat.postMessage({ channel: CHANNEL, text: 'Google Ads — Brand needs reauthorization' });
     alertTs = posted.ts!;
     await prisma().incident.update({ where: { id: incidentId }, data: { channelId: CHANNEL, messageTs: alertTs } });
+    await prisma().outboxMessage.updateMany({ where: { incidentId, kind: OUTBOX_KINDS.alertSync }, data: { state: 'sent' } });
   });
 
   /** Runs the job every 10 minutes for `hours`, returning the minutes since opening at which reminders were enqueued. */

@@ -104,8 +104,10 @@ for (const { kind, skip } of databaseKinds()) {
 
     beforeAll(async () => {
       slack = await startFakeSlack();
-      // No polling: the refresh rows below stay pending until this test hands them to the handler.
+      // No dispatcher: the refresh rows below stay pending until this test hands them to the handler (a
+      // commit wakes the dispatcher even without polling, so it is stopped).
       t = await startTestApp(kind, { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '0' });
+      await t.app.dispatcher.stop();
       const { prisma } = t.app.core.db;
       deps = { prisma, clock: t.app.core.clock, catalog: t.app.core.catalog, command: t.app.core.config.slackCommand };
     });
