@@ -31,6 +31,7 @@ import { createSlackApp, type SlackApp } from './slack/bolt';
 import { createSlackClients, slackTokenRefresher } from './slack/clients';
 import { slackDeliveryHandlers } from './slack/delivery';
 import { registerActions } from './slack/listeners/actions';
+import { sameWorkspaceOnly } from './slack/tenancy';
 import { registerEvents } from './slack/listeners/events';
 import { reauthorizeStarter } from './slack/reauthorize';
 import { slackRouteGuard } from './http/slack-guard';
@@ -146,6 +147,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       linkTtlMinutes: config.reauthLinkTtlMinutes,
       allowedUsers: config.reauthAllowedUsers,
     });
+    slack.app.use(sameWorkspaceOnly(db.prisma));
     registerActions(slack.app, { ...incidentDeps, reauthorize });
     registerCommands(slack.app, {
       ...incidentDeps,

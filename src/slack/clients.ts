@@ -31,8 +31,10 @@ export function createSlackClients(deps: { config: Config; installations: Instal
     async forTeam(teamId) {
       const slack = deps.config.slack;
       if (!slack) return null;
-      const installation = slack.mode === 'http' && slack.install ? await fetchInstallationForTeam(deps.installations, teamId) : null;
-      const token = installation?.bot?.token ?? slack.botToken;
+      // In install mode a workspace gets its own installation's token or nothing: SLACK_BOT_TOKEN belongs to
+      // one workspace, and using it for a team that never installed (or uninstalled) would post elsewhere.
+      const token =
+        slack.mode === 'http' && slack.install ? (await fetchInstallationForTeam(deps.installations, teamId))?.bot?.token : slack.botToken;
       return token ? clientFor(token) : null;
     },
   };
