@@ -210,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     require('ENCRYPTION_KEYS', 'in production (comma-separated keyId:base64 of 32 bytes)');
     require('PUBLIC_URL', 'in production (the https URL Slack and providers redirect to)');
     if (e.OAUTH_ALLOW_INSECURE_HTTP) problems.push('OAUTH_ALLOW_INSECURE_HTTP: must not be true in production');
+    // Over plain http the flow cookie can't be Secure, and Slack and the providers would redirect in the clear.
+    if (e.PUBLIC_URL?.startsWith('http://')) problems.push('PUBLIC_URL: must be an https:// URL in production');
   }
 
   const slack = slackConfig(e, problems);

@@ -47,6 +47,11 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses an http:// PUBLIC_URL in production (the flow cookie could not be Secure)', () => {
+    expect(problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'http://reconnect.example.com' })).toContain('PUBLIC_URL: must be an https:// URL in production');
+    expect(problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'https://reconnect.example.com' }).join('\n')).not.toMatch(/PUBLIC_URL/);
+  });
+
   it('picks HTTP mode, multi-workspace install or Socket Mode from what is set', () => {
     expect(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }).slack).toMatchObject({ mode: 'http', botToken: 'xoxb-1' });
     expect(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_CLIENT_ID: '1', SLACK_CLIENT_SECRET: '2', SLACK_STATE_SECRET: '3' }).slack).toMatchObject({

@@ -72,7 +72,7 @@ export const redirectUri = (publicUrl: string) => `${publicUrl}/oauth/callback`;
 const flowAad = (tokenHash: string) => `authflow|${tokenHash}`;
 
 export type StartedFlow =
-  | { kind: 'redirect'; url: string; browserSecret: string }
+  | { kind: 'redirect'; url: string; state: string; browserSecret: string }
   | { kind: 'api_key_form'; flowToken: string; csrfToken: string; browserSecret: string; connection: Connection; provider: ProviderDefinition };
 
 /** Opens a reauthorize link once and starts the provider's flow (OAuth redirect or API-key form). */
@@ -100,7 +100,7 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   const tokenHash = hashToken(request.state);
   const sealed = deps.keyRing.sealJson({ codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret) } satisfies FlowSecret, flowAad(tokenHash));
   await deps.prisma.authFlow.create({ data: { ...base, purpose: 'oauth_state', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId } });
-  return { kind: 'redirect', url: request.url.toString(), browserSecret };
+  return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
 }
 
 /** The provider sent the person back: check everything, then store the tokens and reconnect. */
@@ -171,6 +171,11 @@ async function finish(
   secrets: Parameters<typeof saveSecrets>[3],
 ): Promise<Connection> {
   const now = deps.clock.now();
+  // Disabled while the person was at the provider: storing tokens would report a reconnection that isn't.
+  const current = await findConnection(deps.prisma, connection.id);
+  if (!current || current.status === 'disabled') {
+    throw new FlowError('connection_gone', `${connection.name} was disabled while you were signing in, so nothing was stored. Ask an admin to enable it, then reauthorize.`, connection);
+  }
   if (account.id !== connection.externalAccountId) {
     await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, actual: account.id }, {
       event: 'wrong_account',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps, type FlowRefusal } from '../domain/reauth-flow';
+import { hashToken } from '../domain/reauthorization';
 import type { Metrics } from '../lib/metrics';
 import { apiKeyFormPage, resultPage } from './pages';
 import { readBody, sendHtml, type Router } from './router';
@@ -11,20 +12,24 @@ import { readBody, sendHtml, type Router } from './router';
  * only that browser can finish the flow.
  */
 
-const COOKIE = 'reconnect_flow';
+/**
+ * One cookie per flow, named after a hash of the flow's public token (the OAuth `state` or the form's
+ * flow token): two flows open in one browser must not overwrite each other's proof of origin.
+ */
+const cookieName = (flowToken: string) => `reconnect_flow_${hashToken(flowToken).slice(0, 16)}`;
 const GONE: FlowRefusal[] = ['link_used', 'link_expired', 'state_used', 'state_expired'];
 
 export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Metrics }): void {
   const secure = deps.publicUrl.startsWith('https://');
-  const setCookie = (res: ServerResponse, value: string) =>
-    res.setHeader('set-cookie', `${COOKIE}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`);
+  const setCookie = (res: ServerResponse, flowToken: string, value: string) =>
+    res.setHeader('set-cookie', `${cookieName(flowToken)}=${value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`);
 
   router.add('GET', '/oauth/start', async ({ res, url }) => {
     const token = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/).safeParse(url.searchParams.get('t'));
     if (!token.success) return refuse(res, deps, new FlowError('link_unknown', 'This link is not valid; ask for a new one with the Reauthorize button in Slack.'));
     try {
       const started = await openLink(deps, token.data);
-      setCookie(res, started.browserSecret);
+      setCookie(res, started.kind === 'redirect' ? started.state : started.flowToken, started.browserSecret);
       if (started.kind === 'redirect') {
         res.writeHead(302, { location: started.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
         res.end();
@@ -45,7 +50,7 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
 
   router.add('GET', '/oauth/callback', async ({ req, res, url }) => {
     try {
-      const connection = await completeOAuth(deps, callbackUrl(deps.publicUrl, url), readCookie(req));
+      const connection = await completeOAuth(deps, callbackUrl(deps.publicUrl, url), readCookie(req, url.searchParams.get('state') ?? ''));
       deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
       sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'Data starts flowing again; the alert in Slack now says so.', slackLink(connection.teamId)));
     } catch (error) {
@@ -59,7 +64,7 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
       .safeParse(Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
     if (!form.success) return sendHtml(res, 400, resultPage('bad', 'That form was incomplete', 'Enter the new API key, or start again from Slack.'));
     try {
-      const connection = await completeApiKey(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, apiKey: form.data.apiKey }, readCookie(req));
+      const connection = await completeApiKey(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, apiKey: form.data.apiKey }, readCookie(req, form.data.flow));
       deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
       sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'The new key works; data pulls resume.', slackLink(connection.teamId)));
     } catch (error) {
@@ -95,10 +100,11 @@ function callbackUrl(publicUrl: string, url: URL): URL {
   return callback;
 }
 
-function readCookie(req: IncomingMessage): string | undefined {
+function readCookie(req: IncomingMessage, flowToken: string): string | undefined {
+  const wanted = cookieName(flowToken);
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
+    if (name === wanted) return value.join('=');
   }
   return undefined;
 }

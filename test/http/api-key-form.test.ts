@@ -63,7 +63,7 @@ for (const { kind, skip } of databaseKinds()) {
       const form = await openForm();
       expect(form.status).toBe(200);
       expect(form.html).toContain('New API key for Postgres warehouse');
-      expect(form.cookie).toMatch(/^reconnect_flow=/);
+      expect(form.cookie).toMatch(/^reconnect_flow_[0-9a-f]{16}=/);
       const done = await submit(form, 'key-new-0123456789');
       expect(done.status).toBe(200);
       expect(await storedKey()).toBe('key-new-0123456789');

@@ -116,6 +116,28 @@ for (const { kind, skip } of databaseKinds()) {
       expect(new URL(response.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${t.url}/oauth/callback`);
     });
 
+    it('two flows open in one browser: each keeps its own cookie, and the first still finishes', async () => {
+      const first = await openLink(await reauthorizeLink());
+      const second = await openLink(await reauthorizeLink());
+      // A browser keeps one cookie per name; a second flow under the same name replaced the first's.
+      const jar = new Map<string, string>();
+      for (const cookie of [first.cookie, second.cookie]) jar.set(cookie.split('=')[0]!, cookie);
+      const page = await fetch(await followAuthorize(first.location!), { headers: { cookie: [...jar.values()].join('; ') } });
+      expect(page.status).toBe(200);
+      expect((await t.app.core.db.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } })).status).toBe('connected');
+    });
+
+    it('a connection disabled while the person is at the provider is not stored as reconnected', async () => {
+      const opened = await openLink(await reauthorizeLink());
+      expect((await adminRequest(t.url, 'DELETE', `/api/v1/connections/${connectionId}`)).status).toBe(200);
+      const page = await fetch(await followAuthorize(opened.location!), { headers: { cookie: opened.cookie } });
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain('was disabled while you were signing in');
+      expect(await storedSecrets()).toEqual(original);
+      expect((await t.app.core.db.prisma.connection.findUniqueOrThrow({ where: { id: connectionId } })).status).toBe('disabled');
+      expect(await t.app.core.db.prisma.auditEvent.count({ where: { action: 'reauth_completed' } })).toBe(0);
+    });
+
     describe('refusals leave the stored credentials unchanged', () => {
       afterEach(async () => {
         expect(await storedSecrets()).toEqual(original);
