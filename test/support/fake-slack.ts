@@ -141,7 +141,6 @@ const KNOWN_BLOCK_TYPES = new Set([
   'actions', 'alert', 'card', 'carousel', 'container', 'context', 'context_actions', 'data_table', 'divider',
   'file', 'header', 'image', 'input', 'markdown', 'plan', 'rich_text', 'section', 'table', 'task_card', 'video',
 ]);
-const FIRST_TS_MICROS = 1_700_000_000_000_100;
 const TS_STEP_MICROS = 100;
 
 interface Answer {
@@ -179,7 +178,7 @@ export class FakeSlack {
   private readonly methods: Record<string, MethodSpec>;
   private readonly waiters = new Set<() => boolean>();
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
-  private nextTsMicros = FIRST_TS_MICROS;
+  private nextTsMicros = 0;
   private counter = 0;
 
   private tokens = new Map<string, TokenRecord>();
@@ -764,9 +763,10 @@ export class FakeSlack {
   }
 
   /** Slack-style timestamps: unique and increasing, "seconds.microseconds". */
+  /** Like Slack's: the posting time in seconds with microseconds, always increasing (history filters on it). */
   private nextTs(): string {
-    const micros = this.nextTsMicros;
-    this.nextTsMicros += TS_STEP_MICROS;
+    const micros = Math.max(this.nextTsMicros, Date.now() * 1000);
+    this.nextTsMicros = micros + TS_STEP_MICROS;
     return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
   }
 
