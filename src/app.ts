@@ -17,6 +17,7 @@ import { probeDepsFromCore, registerProbeSweep } from './jobs/probe-sweep';
 import { checkNow } from './domain/probe';
 import { registerDigestJob } from './jobs/digest';
 import { registerRemindersJob } from './jobs/reminders';
+import { registerRetention } from './jobs/retention';
 import { registerCommands } from './slack/listeners/commands';
 import { registerHome } from './slack/listeners/home';
 import { systemClock, type Clock } from './lib/clock';
@@ -138,6 +139,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerProbeSweep(scheduler, probeDeps);
   registerDigestJob(scheduler, { prisma: db.prisma, clock, logger });
   registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders });
+  registerRetention(scheduler, { prisma: db.prisma, clock, settings: config.retention });
 
   const slack = createSlackApp({ config, logger, installations });
   if (slack) {

@@ -116,6 +116,8 @@ const envSchema = z.object({
   OUTBOX_POLL_MS: nonNegativeInt(500),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   REAUTH_LINK_TTL_MINUTES: positiveInt(10),
+  RETENTION_DAYS: positiveInt(30),
+  AUDIT_RETENTION_DAYS: positiveInt(90),
 });
 
 const PROVIDER_URL_VARIABLES = [
@@ -179,6 +181,8 @@ export interface Config {
   /** How long a replica owns a claimed outbox row before another may take it over. */
   outboxLeaseMs: number;
   reauthLinkTtlMinutes: number;
+  /** Processed keys, finished outbox rows and auth flows older than `days` are pruned daily; audit rows after `auditDays`. */
+  retention: { days: number; auditDays: number };
 }
 
 /** Development-only key so `npm start` works on a fresh clone; production refuses to start without real keys. */
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     reauthLinkTtlMinutes: e.REAUTH_LINK_TTL_MINUTES,
+    retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },
   };
 }
 

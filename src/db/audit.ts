@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { sqltag as sql } from '@prisma/client/runtime/client';
 import type { Prisma, Tx } from './client';
+import { pruneInPages } from './prune';
 
 export type ActorType = 'probe' | 'webhook' | 'user' | 'system' | 'admin';
 
@@ -32,4 +34,8 @@ export async function recordAudit(db: Prisma | Tx, entry: AuditEntry): Promise<v
 
 export async function auditTrail(db: Prisma, where: { connectionId?: string; incidentId?: string }, take = 20) {
   return db.auditEvent.findMany({ where, orderBy: { createdAt: 'desc' }, take });
+}
+
+export function pruneAudit(prisma: Prisma, before: Date): Promise<number> {
+  return pruneInPages(prisma, 'AuditEvent', 'id', sql`"createdAt" < ${before}`);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { OutboxMessage as OutboxRow } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
+import { pruneInPages } from './prune';
 
 /**
  * Transactional outbox. Rows are written in the same transaction as the state change that needs them
@@ -184,4 +185,9 @@ export async function outboxStats(prisma: Prisma, now: Date): Promise<{ depth: n
   const depth = await prisma.outboxMessage.count({ where: { state: 'pending' } });
   const oldest = await prisma.outboxMessage.findFirst({ where: { state: 'pending' }, orderBy: { createdAt: 'asc' }, select: { createdAt: true } });
   return { depth, oldestAgeSeconds: oldest ? Math.max(0, (now.getTime() - oldest.createdAt.getTime()) / 1000) : 0 };
+}
+
+/** Delivered and given-up rows older than `before`; pending rows are never pruned. */
+export function pruneFinishedOutbox(prisma: Prisma, before: Date): Promise<number> {
+  return pruneInPages(prisma, 'OutboxMessage', 'id', sql`"state" IN ('sent', 'failed') AND "createdAt" < ${before}`);
 }

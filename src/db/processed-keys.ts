@@ -1,4 +1,6 @@
 import type { Prisma, Tx } from './client';
+import { sqltag as sql } from '@prisma/client/runtime/client';
+import { pruneInPages } from './prune';
 
 /**
  * Keys of requests already handled (ingest event ids, Slack action timestamps), so a replay does nothing.
@@ -9,4 +11,9 @@ import type { Prisma, Tx } from './client';
 export async function markProcessed(db: Prisma | Tx, key: string, at: Date): Promise<boolean> {
   const inserted = await db.$executeRaw`INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES (${key}, ${at}) ON CONFLICT ("key") DO NOTHING`;
   return inserted === 1;
+}
+
+/** Replays are refused long before this (signatures are valid for five minutes); the keys can go. */
+export function pruneProcessedKeys(prisma: Prisma, before: Date): Promise<number> {
+  return pruneInPages(prisma, 'ProcessedKey', 'key', sql`"createdAt" < ${before}`);
 }

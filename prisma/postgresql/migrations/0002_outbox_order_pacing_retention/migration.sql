@@ -14,7 +14,7 @@ CREATE TABLE "ChannelPace" (
 CREATE INDEX "AuditEvent_createdAt_idx" ON "AuditEvent"("createdAt");
 
 -- CreateIndex
-CREATE INDEX "OutboxMessage_state_sentAt_idx" ON "OutboxMessage"("state", "sentAt");
+CREATE INDEX "OutboxMessage_state_createdAt_idx" ON "OutboxMessage"("state", "createdAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "OutboxMessage_orderKey_seq_key" ON "OutboxMessage"("orderKey", "seq");
