@@ -7,6 +7,7 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { DatabaseKind } from '../src/db/database-url';
 import { startFakes } from './fakes';
+import { interleavings, type InterleavingSummary } from './interleavings';
 import { clickToAck, digests, ingestToPost, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
 import { megabytes, ms, percentile, RssSampler } from './stats';
 
@@ -26,6 +27,9 @@ const SETTINGS = {
   digest: { channels: 1000, connections: 20, renderConcurrency: 20 },
 };
 
+/** Randomized delivery runs per database (BENCH_INTERLEAVINGS); CI's test suite runs two. */
+const INTERLEAVING_SEEDS = Number(process.env.BENCH_INTERLEAVINGS ?? 12);
+
 const TARGETS = { ingestP99Ms: 250, clickRatio: 1.5, probeFactor: 1.5, digestMs: 2000, rssMb: 250 };
 
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -37,6 +41,7 @@ interface DatabaseRun {
   probe: ProbeResult;
   probeSaturated: ProbeResult;
   digest: DigestResult;
+  interleavings: InterleavingSummary;
   peakRssBytes: number;
   seconds: number;
 }
@@ -133,9 +138,15 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const probeSaturated = await probeSweep(target, SETTINGS.probeSaturated);
     log(`digests: ${SETTINGS.digest.channels} channels`);
     const digest = await digests(target, SETTINGS.digest);
+    // Peak RSS is the app's under load; the randomized runs start two more replicas in this process.
+    const peakRssBytes = sampler.peakSinceMark();
+    // Its own replicas on the same database: this app's dispatcher would deliver their rows to the wrong fake.
+    await app.stop();
+    log(`randomized delivery: ${INTERLEAVING_SEEDS} interleavings over two replicas`);
+    const interleaved = await interleavings(databaseUrl, INTERLEAVING_SEEDS);
     const seconds = (performance.now() - started) / 1000;
     log(`done in ${seconds.toFixed(1)} s (${logLines} log lines)`);
-    return { kind, ingest, clicks, probe, probeSaturated, digest, peakRssBytes: sampler.peakSinceMark(), seconds };
+    return { kind, ingest, clicks, probe, probeSaturated, digest, interleavings: interleaved, peakRssBytes, seconds };
   } catch (error) {
     process.stderr.write(`[${kind}] the app's last log lines:\n${recentLogs.join('\n')}\n`);
     throw error;
@@ -216,6 +227,10 @@ function renderReport(outcomes: Outcome[], peakRssBytes: number, totalSeconds: n
       (run) => `${ms(run.digest.enqueueMs)} + ${ms(run.digest.renderMs)} = ${ms(digestTotal(run))}`,
       `< ${TARGETS.digestMs / 1000} s`, verdict((run) => digestTotal(run) < TARGETS.digestMs)),
     row('', 'the same digests delivered: kick → all at the fake Slack (informational)', (run) => ms(run.digest.deliverMs)),
+    row('6', 'randomized delivery over two replicas (late, repeated events; slow Slack with 429s; a replica killed mid-post): interleavings run / events / incidents / broke an invariant',
+      (run) => `${run.interleavings.runs} / ${run.interleavings.events} / ${run.interleavings.incidents} / ${run.interleavings.broken.length}`,
+      'none broken', verdict((run) => run.interleavings.broken.length === 0)),
+    ...runs.flatMap((run) => run.interleavings.broken.map((broken) => `${LABEL[run.kind]} seed ${broken.seed}: ${broken.violations.join('; ')}`)),
     row('5', 'peak RSS, sampled every 100 ms (from the start of the run on that database)', (run) => `${megabytes(run.peakRssBytes).toFixed(0)} MB`,
       `< ${TARGETS.rssMb} MB`, verdict((run) => megabytes(run.peakRssBytes) < TARGETS.rssMb)),
     '',
