@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    // The domain, OAuth and provider layers must stay free of Slack (shared/STYLE.md).
+    // The domain, OAuth and provider layers must stay free of Slack .
     files: ['src/domain/**', 'src/oauth/**', 'src/providers/**', 'src/db/**', 'src/lib/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@slack/*'], message: 'Domain code must not depend on Slack.' }] }],

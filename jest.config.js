@@ -6,7 +6,7 @@ module.exports = {
   transform: {
     '^.+\\.(ts|js)$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
   },
-  // oauth4webapi is ESM-only; jest on Node 20 cannot require() it untransformed (shared/TOOLCHAIN.md).
+  // oauth4webapi is ESM-only; jest on Node 20 cannot require() it untransformed .
   transformIgnorePatterns: ['/node_modules/(?!(oauth4webapi)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

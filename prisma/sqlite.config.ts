@@ -1,5 +1,5 @@
 // Prisma CLI configuration for the SQLite schema: the JS (WebAssembly) engine needs no downloaded
-// binary, which this offline machine can't fetch (shared/TOOLCHAIN.md).
+// binary, which offline and locked-down machines can't fetch.
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';

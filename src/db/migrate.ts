@@ -8,8 +8,8 @@ import type { DatabaseTarget, PostgresTarget, SqliteTarget } from './database-ur
 /**
  * Applies the committed migrations in prisma/<database>/migrations, each once, in order, in one
  * transaction, recorded in `_reconnect_migrations`. We run them ourselves because Prisma's JS engine
- * cannot run `migrate deploy` on Postgres (prisma/orm#27403) and the native engine can't be downloaded
- * here (shared/TOOLCHAIN.md). Concurrent starts are safe: Postgres serialises on an advisory lock,
+ * cannot run `migrate deploy` on Postgres (prisma/orm#27403), and its native engine is a download that
+ * locked-down and offline installs can't make. Concurrent starts are safe: Postgres serialises on an advisory lock,
  * SQLite on BEGIN IMMEDIATE.
  */
 

@@ -15,7 +15,7 @@ import { constantTimeEqual } from '../lib/signature';
 import { readBody, sendJson, type Router } from './router';
 import { parseJsonBody } from './validation';
 
-/** The admin API (shared/CONTRACTS.md): register and manage connections without Slack. */
+/** The admin API (docs/CONTRACT.md): register and manage connections without Slack. */
 
 export function connectionJson(connection: Connection) {
   return {

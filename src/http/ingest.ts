@@ -9,7 +9,7 @@ import { readBody, sendJson, type RequestContext } from './router';
 import { parseJsonBody } from './validation';
 
 /**
- * POST /api/v1/connection-events: the data platform reports a connection's status (shared/CONTRACTS.md).
+ * POST /api/v1/connection-events: the data platform reports a connection's status (docs/CONTRACT.md).
  * Order matters: size, then signature, then shape, then the connection; every refusal happens before
  * anything is written, and a repeated eventId is accepted without doing anything twice.
  */

@@ -4,7 +4,7 @@ import type { RequestContext } from './router';
 
 /**
  * In front of Bolt's receiver: Bolt refuses timestamps older than five minutes but accepts future ones;
- * Slack's Python SDK refuses both, and so do we (shared/SECURITY.md). Bolt then checks the signature.
+ * Slack's Python SDK refuses both, and so do we (docs/SECURITY.md). Bolt then checks the signature.
  */
 const MAX_SKEW_SECONDS = 300;
 

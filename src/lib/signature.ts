@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * The one signer/verifier for Reconnect's webhooks, inbound (ingest) and outbound
  * (`connection.reauthorized`): `v1=` + hex HMAC-SHA256(secret, "v1:" + timestamp + ":" + raw body),
- * timestamp in unix seconds (shared/CONTRACTS.md). Timestamps more than five minutes away in either
+ * timestamp in unix seconds (docs/CONTRACT.md). Timestamps more than five minutes away in either
  * direction are refused: Bolt accepts future ones, Slack's Python SDK doesn't, and neither should we.
  */
 

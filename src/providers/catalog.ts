@@ -5,7 +5,7 @@ import { providerSchema, type ConnectionKind, type ProviderDefinition, type Prov
 /**
  * The provider catalog as data. Each entry says how to authorize, how to tell which account consented,
  * how to read the provider's failed answers, and what a disconnection does to the data it feeds.
- * Sources for URLs and error shapes are named next to the entries; shared/SECURITY.md has the table of
+ * Sources for URLs and error shapes are named next to the entries; docs/SECURITY.md has the table of
  * permanent vs transient refresh failures these rules encode.
  */
 

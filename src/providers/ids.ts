@@ -1,4 +1,4 @@
-/** Provider ids from shared/CONTRACTS.md. Built-in OAuth providers read `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`. */
+/** Provider ids of the public contract (docs/CONTRACT.md). Built-in OAuth providers read `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`. */
 export const BUILT_IN_OAUTH_PROVIDER_IDS = [
   'google_ads',
   'meta_ads',

@@ -55,7 +55,7 @@ export function createSlackApp(deps: { config: Config; logger: Logger; installat
           installerOptions: {
             installPath: '/slack/install',
             redirectUriPath: '/slack/oauth_redirect',
-            // Single-use state in the database; the state cookie check stays on (shared/SECURITY.md).
+            // Single-use state in the database; @slack/oauth's state cookie check stays on.
             stateStore: createStateStore(deps.installations.prisma),
             stateVerification: true,
             directInstall: true,

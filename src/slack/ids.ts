@@ -1,4 +1,4 @@
-/** Block action ids from shared/CONTRACTS.md; manifest.json and the listeners use these names. */
+/** Block action ids of the public contract (docs/CONTRACT.md); manifest.json and the listeners use these names. */
 export const ACTION_IDS = {
   reauthorize: 'reauthorize',
   acknowledge: 'acknowledge',

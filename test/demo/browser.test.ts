@@ -11,7 +11,7 @@ import { startDemo } from '../../demo/run';
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.join(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-// `npx playwright install` can't download browsers here (shared/TOOLCHAIN.md), so Debian's chromium is used.
+// `npx playwright install` can't download browsers on machines without internet, so Debian's chromium is used.
 const missing = fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium)`;
 // Outside CI a machine without chromium skips the test and says why; CI must run it.
 const skipBecause = missing && process.env.CI !== 'true' ? missing : null;

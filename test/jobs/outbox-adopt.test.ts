@@ -5,8 +5,8 @@ import { startTestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { fakeSlackEnv } from '../support/slack-requests';
 import { claim } from '../../src/db/outbox';
-import { changeStatus } from '../../src/domain/status-engine';
 import { ALERT_EVENT_TYPE } from '../../src/slack/delivery/alert';
+import { dropNow } from '../support/status';
 import { waitFor } from '../support/wait';
 
 /**
@@ -37,13 +37,7 @@ for (const { kind, skip } of databaseKinds()) {
           externalAccountId: '42',
           channelId: CHANNEL,
         });
-        const outcome = await changeStatus(t.app.core.engine, {
-          connectionId: created.json.id as string,
-          status: 'authorization_required',
-          reason: 'token_revoked',
-          actor: { type: 'probe' },
-          occurredAt: new Date(),
-        });
+        const outcome = await dropNow(t.app.core.engine, created.json.id as string);
         const prisma = t.app.core.db.prisma;
         // The replica that dies: claims the row under a short lease, reaches Slack, never records the post.
         const [row] = await claim(prisma, { owner: 'replica-that-dies', now: new Date(), leaseMs: 200, limit: 1 });

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { fakeSlackEnv } from '../support/slack-requests';
 import { claim, enqueue } from '../../src/db/outbox';
-import { changeStatus } from '../../src/domain/status-engine';
+import { dropNow } from '../support/status';
 import { waitFor } from '../support/wait';
 
 const OWNER = 'U0OWNER01';
@@ -52,13 +52,7 @@ for (const { kind, skip } of databaseKinds()) {
         channelId: 'C0ALERTS1',
         owners: [OWNER],
       });
-      const outcome = await changeStatus(t.app.core.engine, {
-        connectionId: created.json.id as string,
-        status: 'authorization_required',
-        reason: 'token_revoked',
-        actor: { type: 'probe' },
-        occurredAt: new Date(),
-      });
+      const outcome = await dropNow(t.app.core.engine, created.json.id as string);
       return outcome.incidentId!;
     }
 

@@ -45,7 +45,7 @@ const reauth = (reason: ClassifiedAnswer['reason']): Expected => ({ classificati
 const retry = (reason?: ClassifiedAnswer['reason']): Expected =>
   reason === undefined ? { classification: 'transient' } : { classification: 'transient', reason };
 
-/** Real error answers, from shared/SECURITY.md and the providers' documentation. */
+/** Real error answers, from the providers' documentation (the table in docs/SECURITY.md). */
 const cases: [string, string, ProviderAnswer, Expected][] = [
   ['Google: refresh token expired or revoked', 'google_ads',
     { httpStatus: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } }, reauth('token_revoked')],

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait';
  * A corpus of bad requests against every HTTP entry point: malformed, oversized, wrongly signed, replayed
  * and stale. Each refusal must carry the right status and a message that says what is wrong, and must
  * leave every table as it was. Slack's endpoint is the exception on purpose: it answers refusals with an
- * empty body (shared/SECURITY.md: "answer 401 with no detail"), and signed but meaningless or replayed
+ * empty body (Bolt's verifier: 401 with no detail), and signed but meaningless or replayed
  * requests are acknowledged with 200 so Slack shows no error, yet change nothing.
  */
 

@@ -28,7 +28,7 @@ describe('manifest.json matches the app', () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 
-  it('uses the action ids and snooze values fixed in shared/CONTRACTS.md', () => {
+  it('uses the action ids and snooze values fixed in docs/CONTRACT.md', () => {
     expect(Object.values(ACTION_IDS)).toEqual(['reauthorize', 'acknowledge', 'snooze', 'details']);
     expect(SNOOZE_OPTIONS.map((o) => o.value)).toEqual(['1h', '4h', '1d']);
   });

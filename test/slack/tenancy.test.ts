@@ -3,7 +3,7 @@ import { adminRequest } from '../support/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
 import { blockAction, fakeSlackEnv, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
-import { changeStatus } from '../../src/domain/status-engine';
+import { dropNow } from '../support/status';
 import { waitFor } from '../support/wait';
 
 /**
@@ -32,13 +32,7 @@ for (const { kind, skip } of databaseKinds()) {
         channelId: OTHER_CHANNEL,
         owners: ['U0OTHER01'],
       });
-      const outcome = await changeStatus(t.app.core.engine, {
-        connectionId: created.json.id as string,
-        status: 'authorization_required',
-        reason: 'token_revoked',
-        actor: { type: 'probe' },
-        occurredAt: new Date(),
-      });
+      const outcome = await dropNow(t.app.core.engine, created.json.id as string);
       otherIncident = outcome.incidentId!;
       await waitFor(async () => (await t.app.core.db.prisma.outboxMessage.count({ where: { state: 'pending' } })) === 0);
     });
@@ -103,13 +97,7 @@ for (const { kind, skip } of databaseKinds()) {
           externalAccountId: '1',
           channelId: 'C0ALERTS1',
         });
-        await changeStatus(t.app.core.engine, {
-          connectionId: created.json.id as string,
-          status: 'authorization_required',
-          reason: 'token_revoked',
-          actor: { type: 'probe' },
-          occurredAt: new Date(),
-        });
+        await dropNow(t.app.core.engine, created.json.id as string);
         await waitFor(async () => (await t.app.core.db.prisma.outboxMessage.findFirst({ where: { kind: 'alert.sync' } }))?.state === 'failed');
         expect((await t.app.core.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: 'alert.sync' } })).lastError).toBe('workspace not installed');
         expect(slack.calls.filter((call) => call.token === TEST_SECRETS.botToken || call.token === FAKE_SLACK_DEFAULTS.botToken)).toEqual([]);
