@@ -9,7 +9,7 @@ import { runProbeSweep, type SweepCounts } from '../src/domain/probe';
 import { changeStatus } from '../src/domain/status-engine';
 import { runDigests } from '../src/jobs/digest';
 import { digestRenderer } from '../src/slack/delivery/digest';
-import { probeDepsFromCore } from '../src/jobs/probe-sweep';
+import { probeDepsFromCore } from '../src/app';
 import type { KeyRing } from '../src/lib/key-ring';
 import { signedHeaders } from '../src/lib/signature';
 import { BENCH_TEAM, type BenchFakes } from './fakes';

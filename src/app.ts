@@ -13,8 +13,8 @@ import { Router, sendError, sendJson } from './http/router';
 import { OutboxDispatcher, type DeliveryHandler } from './jobs/outbox-dispatcher';
 import { DatabaseRunCoordinator } from './jobs/run-coordinator';
 import { Scheduler } from './jobs/scheduler';
-import { probeDepsFromCore, registerProbeSweep } from './jobs/probe-sweep';
-import { checkNow } from './domain/probe';
+import { registerProbeSweep } from './jobs/probe-sweep';
+import { checkNow, type ProbeDeps } from './domain/probe';
 import { registerDigestJob } from './jobs/digest';
 import { registerRemindersJob } from './jobs/reminders';
 import { registerRetention } from './jobs/retention';
@@ -236,6 +236,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await db.close();
       })();
       return stopping;
+    },
+  };
+}
+
+/** What the probe needs, from the core: the sweep job, `/reconnect check` and tests build it here. */
+export function probeDepsFromCore(core: Core): ProbeDeps {
+  const { config } = core;
+  return {
+    prisma: core.db.prisma,
+    clock: core.clock,
+    keyRing: core.keyRing,
+    catalog: core.catalog,
+    engine: core.engine,
+    logger: core.logger.child({ job: 'probe' }),
+    metrics: core.metrics,
+    settings: {
+      ...config.probe,
+      degradedAfterFailures: config.degradedAfterFailures,
+      allowInsecureHttp: config.allowInsecureHttp,
+      clientFor: (providerId) => oauthClientFor(config, providerId),
     },
   };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { BUILT_IN_OAUTH_PROVIDER_IDS } from './providers/ids';
-import { CONNECTION_KINDS, type ConnectionKind } from './providers/definition';
+import { BUILT_IN_OAUTH_PROVIDER_IDS, CONNECTION_KINDS, type ConnectionKind } from './lib/provider-ids';
 
 /**
  * The only reader of the environment. Every problem is reported at once, one line per variable, and no

@@ -1,6 +1,6 @@
 import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Connection as ConnectionRow } from '../generated/postgresql/client';
-import type { ConnectionKind } from '../providers/definition';
+import type { ConnectionKind } from '../lib/provider-ids';
 import type { Prisma, Tx } from './client';
 import { parseJson } from './json';
 
@@ -151,4 +151,32 @@ export async function swapStatus(db: Client, expected: Pick<ConnectionRow, 'id' 
     WHERE "id" = ${expected.id} AND "status" = ${expected.status} AND "updatedAt" = ${expected.updatedAt}
     RETURNING *`;
   return row ?? null;
+}
+
+/** Only these are probed: an auth problem waits for a person, a disabled connection for an admin. */
+const dueForProbe = (now: Date) => ({ status: { in: ['connected', 'degraded'] }, nextProbeAt: { lte: now } });
+
+/** Keyset page of due connections on (nextProbeAt, id), most overdue first. */
+export function dueConnectionPage(prisma: Prisma, now: Date, after: { nextProbeAt: Date; id: string } | undefined, take: number) {
+  return prisma.connection.findMany({
+    where: {
+      ...dueForProbe(now),
+      ...(after ? { OR: [{ nextProbeAt: { gt: after.nextProbeAt } }, { nextProbeAt: after.nextProbeAt, id: { gt: after.id } }] } : {}),
+    },
+    orderBy: [{ nextProbeAt: 'asc' }, { id: 'asc' }],
+    take,
+    select: { id: true, nextProbeAt: true },
+  });
+}
+
+/**
+ * Moves the next probe of rows that are still due to `until`, in one statement, so sweeps that overlap
+ * (one outlasts its minute and another replica takes the next fire) never probe a connection twice: two
+ * refreshes of one rotating refresh token would make the loser's look revoked. Every probe result
+ * overwrites the claim; a replica that dies mid-sweep leaves its rows due again once `until` passes.
+ */
+export async function claimDueConnections(prisma: Prisma, ids: string[], now: Date, until: Date): Promise<Connection[]> {
+  if (ids.length === 0) return [];
+  const rows = await prisma.connection.updateManyAndReturn({ where: { id: { in: ids }, ...dueForProbe(now) }, data: { nextProbeAt: until } });
+  return rows.map(toConnection);
 }

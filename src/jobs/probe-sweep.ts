@@ -1,5 +1,3 @@
-import type { Core } from '../app';
-import { oauthClientFor } from '../config';
 import { runProbeSweep, type ProbeDeps } from '../domain/probe';
 import type { Scheduler } from './scheduler';
 
@@ -13,23 +11,4 @@ export function registerProbeSweep(scheduler: Scheduler, deps: ProbeDeps): void 
   // PROBE_INTERVAL_MINUTES=0 turns scheduled probing off; `/reconnect check` still probes on demand.
   if (deps.settings.intervalMinutes <= 0) return;
   scheduler.schedule('probe-sweep', EVERY_MINUTE, () => runProbeSweep(deps));
-}
-
-export function probeDepsFromCore(core: Core): ProbeDeps {
-  const { config } = core;
-  return {
-    prisma: core.db.prisma,
-    clock: core.clock,
-    keyRing: core.keyRing,
-    catalog: core.catalog,
-    engine: core.engine,
-    logger: core.logger.child({ job: 'probe' }),
-    metrics: core.metrics,
-    settings: {
-      ...config.probe,
-      degradedAfterFailures: config.degradedAfterFailures,
-      allowInsecureHttp: config.allowInsecureHttp,
-      clientFor: (providerId) => oauthClientFor(config, providerId),
-    },
-  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config';
-import { providerSchema, type ConnectionKind, type ProviderDefinition, type ProviderInput } from './definition';
+import type { ConnectionKind } from '../lib/provider-ids';
+import { providerSchema, type ProviderDefinition, type ProviderInput } from './definition';
 
 /**
  * The provider catalog as data. Each entry says how to authorize, how to tell which account consented,

@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { CONNECTION_KINDS } from '../lib/provider-ids';
 
 /**
  * What a provider is, as data: how to authorize, how to tell which account consented, how to probe,
  * how to read its error answers, and which data streams a disconnection pauses, backfills or loses.
  * Adding a provider is a catalog entry and a test, never a new branch in the OAuth code.
  */
-
-export const CONNECTION_KINDS = ['ad_platform', 'crm', 'integration'] as const;
-export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 export const DISCONNECT_REASONS = [
   'token_revoked',

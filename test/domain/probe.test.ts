@@ -6,7 +6,7 @@ import { loadSecrets, reencryptSecrets, saveSecrets } from '../../src/db/credent
 import { createConnection, disableConnection } from '../../src/domain/connections';
 import { checkNow, runProbeSweep, type ProbeDeps, type ProbeSettings } from '../../src/domain/probe';
 import { changeStatus } from '../../src/domain/status-engine';
-import { probeDepsFromCore } from '../../src/jobs/probe-sweep';
+import { probeDepsFromCore } from '../../src/app';
 import { minutesFrom, startOfMinute } from '../../src/lib/clock';
 import { KeyRing } from '../../src/lib/key-ring';
 import { refreshAccessToken } from '../../src/oauth';

@@ -5,7 +5,7 @@ import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/
 import { fakeSlackEnv } from '../support/slack-requests';
 import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { runProbeSweep } from '../../src/domain/probe';
-import { probeDepsFromCore } from '../../src/jobs/probe-sweep';
+import { probeDepsFromCore } from '../../src/app';
 import { waitFor } from '../support/wait';
 
 /**

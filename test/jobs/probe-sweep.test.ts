@@ -1,7 +1,8 @@
 import { createCore, type Core } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { ProbeDeps } from '../../src/domain/probe';
-import { probeDepsFromCore, registerProbeSweep } from '../../src/jobs/probe-sweep';
+import { probeDepsFromCore } from '../../src/app';
+import { registerProbeSweep } from '../../src/jobs/probe-sweep';
 import type { Scheduler } from '../../src/jobs/scheduler';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from '../support/databases';
 

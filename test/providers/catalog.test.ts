@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config';
 import { BUILT_IN_PROVIDERS, STREAMS_BY_KIND, buildCatalog } from '../../src/providers/catalog';
 import { providerSchema, type ProviderDefinition } from '../../src/providers/definition';
-import { BUILT_IN_OAUTH_PROVIDER_IDS, PROVIDER_IDS } from '../../src/providers/ids';
+import { BUILT_IN_OAUTH_PROVIDER_IDS, PROVIDER_IDS } from '../../src/lib/provider-ids';
 
 const genericOAuth: NonNullable<Config['genericOAuth']> = {
   name: 'Acme Warehouse',

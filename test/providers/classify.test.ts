@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config';
 import { buildCatalog } from '../../src/providers/catalog';
 import { classifyProviderAnswer, type ClassifiedAnswer, type ProviderAnswer } from '../../src/providers/classify';
-import { PROVIDER_IDS } from '../../src/providers/ids';
+import { PROVIDER_IDS } from '../../src/lib/provider-ids';
 
 const genericOAuth: NonNullable<Config['genericOAuth']> = {
   name: 'Acme Warehouse',

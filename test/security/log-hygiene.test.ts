@@ -1,6 +1,6 @@
 import { loadSecrets, type Secrets } from '../../src/db/credentials';
 import { checkNow, runProbeSweep } from '../../src/domain/probe';
-import { probeDepsFromCore } from '../../src/jobs/probe-sweep';
+import { probeDepsFromCore } from '../../src/app';
 import { databaseKinds } from '../support/databases';
 import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider, type RecordedRequest } from '../support/fake-oauth-provider';
 import { adminRequest, postIngest } from '../support/ingest-requests';

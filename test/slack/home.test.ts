@@ -5,7 +5,7 @@ import { changeStatus } from '../../src/domain/status-engine';
 import { requestHomeRefresh } from '../../src/domain/home';
 import { OUTBOX_KINDS } from '../../src/domain/notifications';
 import type { WorkspaceConnection } from '../../src/domain/overview';
-import type { ConnectionKind } from '../../src/providers/definition';
+import type { ConnectionKind } from '../../src/lib/provider-ids';
 import { homeView } from '../../src/slack/blocks/home';
 import { type HomeDeps } from '../../src/slack/listeners/home';
 import { homeRefreshHandler } from '../../src/slack/delivery/home';

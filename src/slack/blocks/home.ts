@@ -1,6 +1,6 @@
 import type { ConnectionStatus } from '../../db/connections';
 import { needingAttention, statusCounts, type WorkspaceConnection } from '../../domain/overview';
-import type { ConnectionKind } from '../../providers/definition';
+import type { ConnectionKind } from '../../lib/provider-ids';
 import { ACTION_IDS } from '../ids';
 import { connectionLine, countsLine } from './connections';
 import { packLines } from './lines';

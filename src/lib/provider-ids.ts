@@ -1,4 +1,6 @@
-/** Provider ids of the public contract (docs/CONTRACT.md). Built-in OAuth providers read `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`. */
+/**
+ * The provider vocabulary of the public contract (docs/CONTRACT.md), at the bottom of the layers so that
+ * configuration can name it. Provider ids: Built-in OAuth providers read `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`. */
 export const BUILT_IN_OAUTH_PROVIDER_IDS = [
   'google_ads',
   'meta_ads',
@@ -14,3 +16,6 @@ export const GENERIC_PROVIDER_IDS = ['generic_oauth2', 'generic_api_key'] as con
 export const PROVIDER_IDS = [...BUILT_IN_OAUTH_PROVIDER_IDS, ...GENERIC_PROVIDER_IDS] as const;
 
 export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export const CONNECTION_KINDS = ['ad_platform', 'crm', 'integration'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
