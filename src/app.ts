@@ -9,7 +9,8 @@ import type { ConnectionDeps } from './domain/connections';
 import { mountAdminApi } from './http/admin';
 import { mountHealth } from './http/health';
 import { ingestHandler } from './http/ingest';
-import { Router, sendError, sendJson } from './http/router';
+import { Router } from './http/router';
+import { createHttpServer } from './http/server';
 import { OutboxDispatcher, type DeliveryHandler } from './jobs/outbox-dispatcher';
 import { DatabaseRunCoordinator } from './jobs/run-coordinator';
 import { Scheduler } from './jobs/scheduler';
@@ -21,7 +22,6 @@ import { registerRetention } from './jobs/retention';
 import { registerCommands } from './slack/listeners/commands';
 import { registerHome } from './slack/listeners/home';
 import { systemClock, type Clock } from './lib/clock';
-import { AppError } from './lib/errors';
 import { KeyRing } from './lib/key-ring';
 import { createLogger, SecretRegistry, type Logger, type LogSink } from './lib/logger';
 import { Metrics } from './lib/metrics';
@@ -190,19 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     router.add('GET', path, slackRoute);
   }
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://internal');
-    const matched = router.match(req.method ?? 'GET', url.pathname);
-    if (matched === null) return sendJson(res, 404, { error: 'not_found', message: `No route for ${url.pathname}.` });
-    if (matched === 'method_not_allowed') return sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed here.` });
-    // Through a promise chain so a handler that throws synchronously is answered too.
-    Promise.resolve().then(() => matched.handler({ req, res, url, params: matched.params })).catch((error: unknown) => {
-      if (error instanceof AppError) metrics.inc('reconnect_http_refusals_total', { code: error.code }, 1, 'Requests answered with a 4xx on purpose');
-      sendError(res, error, logger);
-    });
-  });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
+  const server = createHttpServer(router, { logger, metrics });
 
   let stopping: Promise<void> | null = null;
   return {

@@ -6,7 +6,7 @@ import { reencryptSecrets } from './db/credentials';
 import { createConnection, disableConnection, listConnections, newConnectionSchema } from './domain/connections';
 import { connectionJson } from './http/admin';
 import { fieldErrors } from './http/validation';
-import { AppError } from './lib/errors';
+import { DomainError } from './lib/errors';
 
 /**
  * Operator commands against the same database and keys as the running app: `npm run cli -- <command>`.
@@ -192,7 +192,7 @@ function describeFields(fields: Record<string, string[]>): string {
 function describeError(error: unknown): string {
   if (error instanceof UsageError) return error.message;
   if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join('; ')}`;
-  if (error instanceof AppError) {
+  if (error instanceof DomainError) {
     const fields = error.details?.fields as Record<string, string[]> | undefined;
     return fields ? `${error.message} ${describeFields(fields)}` : error.message;
   }

@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from '../generated/sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
 import { describeDatabase, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from './database-url';
+import { isOpeningError } from './errors';
 import { migrate, type MigrationResult } from './migrate';
 
 /**
@@ -44,7 +45,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     try {
       migrations = await migrate(target);
     } catch (error) {
-      if (isConnectionError(error)) throw new DatabaseUnavailableError(description, error);
+      if (isOpeningError(error)) throw new DatabaseUnavailableError(description, error);
       throw error;
     }
   }
@@ -79,13 +80,4 @@ function createClient(target: DatabaseTarget, poolSize: number): Prisma {
     { schema: target.schema },
   );
   return new PostgresClient({ adapter });
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code ?? '';
-  const message = error instanceof Error ? error.message : '';
-  return (
-    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '28P01', '28000', '3D000', 'SQLITE_CANTOPEN'].includes(code) ||
-    /timeout|connect/i.test(message)
-  );
 }

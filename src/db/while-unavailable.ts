@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './unavailable';
+import { isDatabaseUnavailable } from './errors';
 
 /**
  * How long to keep retrying a record of something already done outside: longer than a database restart

@@ -3,9 +3,9 @@ import type { Prisma } from '../db/client';
 import { findConnection, insertConnection, listConnections, toConnection, type Connection } from '../db/connections';
 import { saveSecrets, type Secrets } from '../db/credentials';
 import { recordAudit, type Actor } from '../db/audit';
-import { isUniqueViolation } from '../db/json';
+import { isUniqueViolation } from '../db/errors';
 import { inTransaction } from '../db/transaction';
-import { AppError } from '../lib/errors';
+import { DomainError } from '../lib/errors';
 import type { Clock } from '../lib/clock';
 import type { KeyRing } from '../lib/key-ring';
 import type { Catalog } from '../providers/catalog';
@@ -64,7 +64,7 @@ export interface ConnectionDeps {
 export async function createConnection(deps: ConnectionDeps, input: z.infer<typeof newConnectionSchema>, actor: Actor): Promise<Connection> {
   const provider = deps.catalog.get(input.provider);
   if (!provider) {
-    throw new AppError('bad_request', `Unknown provider "${input.provider}".`, {
+    throw new DomainError('bad_request', `Unknown provider "${input.provider}".`, {
       fields: { provider: [`expected one of: ${deps.catalog.list().map((p) => p.id).join(', ')}`] },
     });
   }
@@ -78,7 +78,7 @@ export async function createConnection(deps: ConnectionDeps, input: z.infer<type
     }, 1);
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new AppError('conflict', `This workspace already has a ${provider.name} connection for account ${input.externalAccountId}.`);
+      throw new DomainError('conflict', `This workspace already has a ${provider.name} connection for account ${input.externalAccountId}.`);
     }
     throw error;
   }
@@ -121,7 +121,7 @@ export async function disableConnection(deps: ConnectionDeps, id: string, actor:
 
 export async function requireConnection(prisma: Prisma, id: string): Promise<Connection> {
   const connection = await findConnection(prisma, id);
-  if (!connection) throw new AppError('not_found', `No connection with id ${id}.`);
+  if (!connection) throw new DomainError('not_found', `No connection with id ${id}.`);
   return connection;
 }
 

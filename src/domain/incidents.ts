@@ -5,7 +5,7 @@ import { recordAudit, type Actor } from '../db/audit';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
 import { inTransaction } from '../db/transaction';
-import { AppError } from '../lib/errors';
+import { DomainError } from '../lib/errors';
 import type { Clock } from '../lib/clock';
 import type { Catalog } from '../providers/catalog';
 import type { CountKey, DisconnectReason, ProviderDefinition } from '../providers/definition';
@@ -61,7 +61,7 @@ async function onOpenIncident(
   return inTransaction(deps.prisma, async (tx) => {
     if (!(await markProcessed(tx, dedupeKey, deps.clock.now()))) return 'duplicate';
     const incident = await tx.incident.findUnique({ where: { id: incidentId } });
-    if (!incident) throw new AppError('not_found', 'That incident no longer exists.');
+    if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
     if (incident.state !== 'open') return 'closed';
     await work(tx, incident);
     return 'done';

@@ -4,6 +4,7 @@ import { findConnection, type Connection } from '../db/connections';
 import { saveSecrets } from '../db/credentials';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
+import { DomainError, type ErrorCode } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
 import type { Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
@@ -33,30 +34,14 @@ export interface FlowDeps {
   clientFor(providerId: string): { clientId: string; clientSecret: string } | undefined;
 }
 
-export type FlowRefusal =
-  | 'link_unknown'
-  | 'link_used'
-  | 'link_expired'
-  | 'state_missing'
-  | 'state_unknown'
-  | 'state_used'
-  | 'state_expired'
-  | 'other_browser'
-  | 'connection_gone'
-  | 'not_configured'
-  | 'provider_error'
-  | 'exchange_failed'
-  | 'wrong_account'
-  | 'invalid_key'
-  | 'csrf';
-
-export class FlowError extends Error {
+/** A refused step of the flow; its code is one of the flow's refusals in the error vocabulary. */
+export class FlowError extends DomainError {
   constructor(
-    readonly refusal: FlowRefusal,
+    code: ErrorCode,
     message: string,
     readonly connection?: Connection,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'FlowError';
   }
 }

@@ -4,6 +4,7 @@ import { connectionRow, swapStatus, toConnection, type Connection, type Connecti
 import { recordAudit, type Actor } from '../db/audit';
 import { insertOpenIncident, recentlyClosedIncident } from '../db/incident-rows';
 import { enqueue } from '../db/outbox';
+import { WriteConflictError } from '../db/errors';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
 import { inTransaction } from '../db/transaction';
@@ -113,7 +114,7 @@ async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange)
     disabledAt: change.status === 'disabled' ? now : before.status === 'disabled' ? null : undefined,
     ...(change.status === 'connected' ? { succeededAt: now } : {}),
   });
-  if (!updated) throw Object.assign(new Error('connection changed concurrently'), { code: 'P2034' });
+  if (!updated) throw new WriteConflictError(`connection ${change.connectionId}`);
   const after = toConnection(updated);
 
   let outcome: ChangeOutcome = { changed: true, connection: after };

@@ -10,7 +10,7 @@ import {
   updateConnection,
   type ConnectionDeps,
 } from '../domain/connections';
-import { AppError } from '../lib/errors';
+import { DomainError } from '../lib/errors';
 import { constantTimeEqual } from '../lib/signature';
 import { readBody, sendJson, type Router } from './router';
 import { parseJsonBody } from './validation';
@@ -41,10 +41,10 @@ const ADMIN_ACTOR = { type: 'admin' as const, id: 'admin-api' };
 
 export function mountAdminApi(router: Router, deps: ConnectionDeps & { adminToken: string | undefined }): void {
   const guard = (req: IncomingMessage) => {
-    if (!deps.adminToken) throw new AppError('unavailable', 'The admin API is disabled: set ADMIN_TOKEN to enable it.');
+    if (!deps.adminToken) throw new DomainError('unavailable', 'The admin API is disabled: set ADMIN_TOKEN to enable it.');
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!token || !constantTimeEqual(token, deps.adminToken)) throw new AppError('unauthorized', 'Missing or wrong bearer token.');
+    if (!token || !constantTimeEqual(token, deps.adminToken)) throw new DomainError('unauthorized', 'Missing or wrong bearer token.');
   };
 
   router.add('POST', '/api/v1/connections', async ({ req, res }) => {

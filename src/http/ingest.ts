@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Prisma } from '../db/client';
 import { findConnectionByAccount } from '../db/connections';
 import { changeStatus, UnknownConnectionError, type StatusEngineDeps } from '../domain/status-engine';
-import { AppError } from '../lib/errors';
+import { DomainError } from '../lib/errors';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../lib/signature';
 import { DISCONNECT_REASONS } from '../providers/definition';
 import { readBody, sendJson, type RequestContext } from './router';
@@ -53,7 +53,7 @@ export interface IngestDeps {
 
 export function ingestHandler(deps: IngestDeps) {
   return async ({ req, res }: RequestContext): Promise<void> => {
-    if (!deps.secret) throw new AppError('unavailable', 'Ingest is disabled: set INGEST_SECRET to enable it.');
+    if (!deps.secret) throw new DomainError('unavailable', 'Ingest is disabled: set INGEST_SECRET to enable it.');
     const raw = await readBody(req);
     const failure = verifySignature(
       deps.secret,
@@ -61,7 +61,7 @@ export function ingestHandler(deps: IngestDeps) {
       raw,
       deps.now(),
     );
-    if (failure) throw new AppError('unauthorized', 'Invalid or stale signature.');
+    if (failure) throw new DomainError('unauthorized', 'Invalid or stale signature.');
 
     const event = parseJsonBody(raw, ingestEventSchema, 'event');
 
@@ -94,7 +94,7 @@ async function resolveConnections(prisma: Prisma, event: IngestEvent): Promise<s
   return connections.map((connection) => connection.id);
 }
 
-const notFound = () => new AppError('not_found', 'No connection matches this event.');
+const notFound = () => new DomainError('not_found', 'No connection matches this event.');
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

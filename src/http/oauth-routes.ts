@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps, type FlowRefusal } from '../domain/reauth-flow';
+import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps } from '../domain/reauth-flow';
+import { HTTP_STATUS } from './errors';
 import { hashToken } from '../domain/reauthorization';
 import type { Metrics } from '../lib/metrics';
 import { apiKeyFormPage, resultPage } from './pages';
@@ -17,7 +18,6 @@ import { readBody, sendHtml, type Router } from './router';
  * flow token): two flows open in one browser must not overwrite each other's proof of origin.
  */
 const cookieName = (flowToken: string) => `reconnect_flow_${hashToken(flowToken).slice(0, 16)}`;
-const GONE: FlowRefusal[] = ['link_used', 'link_expired', 'state_used', 'state_expired'];
 
 export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Metrics }): void {
   const secure = deps.publicUrl.startsWith('https://');
@@ -68,8 +68,8 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
       deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
       sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'The new key works; data pulls resume.', slackLink(connection.teamId)));
     } catch (error) {
-      if (error instanceof FlowError && error.refusal === 'invalid_key' && error.connection) {
-        deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.refusal }, 1, 'Reauthorizations refused');
+      if (error instanceof FlowError && error.code === 'invalid_key' && error.connection) {
+        deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.code }, 1, 'Reauthorizations refused');
         const provider = deps.catalog.require(error.connection.provider);
         return sendHtml(res, 400, apiKeyFormPage({
           connectionName: error.connection.name,
@@ -88,9 +88,8 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
 
 function refuse(res: ServerResponse, deps: { metrics: Metrics }, error: unknown): void {
   if (!(error instanceof FlowError)) throw error;
-  deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.refusal }, 1, 'Reauthorizations refused');
-  const status = GONE.includes(error.refusal) ? 410 : error.refusal === 'not_configured' ? 503 : error.refusal === 'connection_gone' ? 404 : error.refusal === 'other_browser' || error.refusal === 'csrf' ? 403 : 400;
-  sendHtml(res, status, resultPage('bad', 'Reauthorization did not go through', error.message));
+  deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.code }, 1, 'Reauthorizations refused');
+  sendHtml(res, HTTP_STATUS[error.code], resultPage('bad', 'Reauthorization did not go through', error.message));
 }
 
 /** The redirect URI is built from PUBLIC_URL, never from the request's Host header (RFC 9700). */

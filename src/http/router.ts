@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDatabaseUnavailable } from '../db/unavailable';
-import { AppError } from '../lib/errors';
+import { isDatabaseUnavailable } from '../db/errors';
+import { DomainError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { HTTP_STATUS } from './errors';
 
-/** A tiny router: exact paths and `:param` segments. Handlers throw AppError for answers on purpose. */
+/** A tiny router: exact paths and `:param` segments. Handlers throw DomainError for answers on purpose. */
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -62,12 +63,12 @@ function matchParts(pattern: string[], actual: string[]): Record<string, string>
 /** Reads the raw body, refusing more than `limit` bytes with 413 before buffering it all. */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw new AppError('payload_too_large', `Body over ${limit} bytes.`);
+  if (declared > limit) throw new DomainError('payload_too_large', `Body over ${limit} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new AppError('payload_too_large', `Body over ${limit} bytes.`);
+    if (size > limit) throw new DomainError('payload_too_large', `Body over ${limit} bytes.`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -95,7 +96,7 @@ export function sendHtml(res: ServerResponse, status: number, html: string, head
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Turns AppErrors into their status and message, and an unreachable database into a 503 (the request may
+ * Turns DomainErrors into their status and message, and an unreachable database into a 503 (the request may
  * succeed once it is back, so senders should retry); anything else is a 500 that reveals nothing.
  */
 export function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
@@ -103,8 +104,8 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
     res.destroy();
     return;
   }
-  if (error instanceof AppError) {
-    sendJson(res, error.status, { error: error.code, message: error.message, ...(error.details ?? {}) });
+  if (error instanceof DomainError) {
+    sendJson(res, HTTP_STATUS[error.code], { error: error.code, message: error.message, ...(error.details ?? {}) });
     return;
   }
   if (isDatabaseUnavailable(error)) {

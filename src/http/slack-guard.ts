@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError } from '../lib/errors';
+import { DomainError } from '../lib/errors';
 import type { RequestContext } from './router';
 
 /**
@@ -10,7 +10,7 @@ const MAX_SKEW_SECONDS = 300;
 
 export function slackRouteGuard(handle: ((req: IncomingMessage, res: ServerResponse) => void) | null, now: () => Date) {
   return ({ req, res, url }: RequestContext): void => {
-    if (!handle) throw new AppError('unavailable', 'Slack is not configured on this server (see README: creating the Slack app).');
+    if (!handle) throw new DomainError('unavailable', 'Slack is not configured on this server (see README: creating the Slack app).');
     if (req.method === 'POST' && url.pathname === '/slack/events') {
       const header = req.headers['x-slack-request-timestamp'];
       const timestamp = Number(Array.isArray(header) ? header[0] : header);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from '../lib/errors';
+import { DomainError } from '../lib/errors';
 
 /** zod issues as `{ "path.to.field": ["message", ...] }`, for 400 answers that say what to fix. */
 export function fieldErrors(error: z.ZodError): Record<string, string[]> {
@@ -17,9 +17,9 @@ export function parseJsonBody<S extends z.ZodType>(raw: Buffer, schema: S, what 
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new AppError('bad_request', 'Body is not valid JSON.');
+    throw new DomainError('bad_request', 'Body is not valid JSON.');
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new AppError('bad_request', `Invalid ${what}.`, { fields: fieldErrors(parsed.error) });
+  if (!parsed.success) throw new DomainError('bad_request', `Invalid ${what}.`, { fields: fieldErrors(parsed.error) });
   return parsed.data;
 }

@@ -1,6 +1,6 @@
 import type { RunCoordinator } from 'node-cron';
 import type { Prisma } from '../db/client';
-import { isUniqueViolation } from '../db/json';
+import { isUniqueViolation } from '../db/errors';
 import type { Clock } from '../lib/clock';
 
 /**

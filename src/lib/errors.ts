@@ -1,4 +1,7 @@
-/** Errors the app answers with on purpose: a stable code, an HTTP status and a message safe to show. */
+/**
+ * The one error vocabulary. Code throws a `DomainError` with a stable code and a message safe to show;
+ * how a code is answered (an HTTP status, a page) is decided at the edge, in one table (src/http/errors.ts).
+ */
 export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'
@@ -7,30 +10,32 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'gone'
-  | 'unavailable';
+  | 'unavailable'
+  // The reauthorization flow's refusals: each says exactly what went wrong with a link, state or form.
+  | 'link_unknown'
+  | 'link_used'
+  | 'link_expired'
+  | 'state_missing'
+  | 'state_unknown'
+  | 'state_used'
+  | 'state_expired'
+  | 'other_browser'
+  | 'connection_gone'
+  | 'not_configured'
+  | 'provider_error'
+  | 'exchange_failed'
+  | 'wrong_account'
+  | 'invalid_key'
+  | 'csrf';
 
-const STATUS: Record<ErrorCode, number> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  gone: 410,
-  unavailable: 503,
-};
-
-export class AppError extends Error {
-  readonly status: number;
-
+export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
-    this.name = 'AppError';
-    this.status = STATUS[code];
+    this.name = 'DomainError';
   }
 }
 

@@ -1,4 +1,9 @@
 /**
+ * The one place that reads database errors: unreachable (answer 503, retry later), a lost race (run the
+ * transaction again), a duplicate key, and, at start-up, a database that can't be opened at all.
+ */
+
+/**
  * Whether an error means "the database can't be reached right now" (server down, restarting, connection
  * dropped) rather than a bad query or a bug. The difference matters to callers: the same request may
  * succeed in a few seconds, so HTTP answers 503 and the sender retries, instead of a 500 that says "our
@@ -66,4 +71,43 @@ function matches(error: ErrorLike): boolean {
   // A validation error's message quotes the query's arguments, which could contain any words.
   if (error.name === 'PrismaClientValidationError') return false;
   return typeof error.message === 'string' && MESSAGES.test(error.message);
+}
+
+/** P2002 from a model query; a raw statement's driver error says UniqueConstraintViolation (both databases). */
+export function isUniqueViolation(error: unknown): boolean {
+  const known = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
+  return known?.code === 'P2002' || known?.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
+}
+
+/** A compare-and-swap inside a transaction found the row changed by a concurrent writer. */
+export class WriteConflictError extends Error {
+  constructor(what: string) {
+    super(`${what} changed concurrently`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** Prisma's write conflict and transaction timeout, PostgreSQL's serialization failure and deadlock. */
+const CONFLICT_CODES = new Set(['P2034', 'P1008', '40001', '40P01']);
+
+/**
+ * A concurrent writer won a race (a unique violation, a write conflict or deadlock on PostgreSQL, a busy
+ * SQLite file): running the transaction again, reading afresh, settles it.
+ */
+export function isLostRace(error: unknown): boolean {
+  if (error instanceof WriteConflictError || isUniqueViolation(error)) return true;
+  const code = (error as { code?: string } | null)?.code;
+  if (code && CONFLICT_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /SQLITE_BUSY|database is locked|could not serialize|deadlock detected|write conflict/i.test(message);
+}
+
+/** At start-up: the database can't be opened (unreachable, wrong credentials, no such database or file). */
+export function isOpeningError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  const message = error instanceof Error ? error.message : '';
+  return (
+    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '28P01', '28000', '3D000', 'SQLITE_CANTOPEN'].includes(code) ||
+    /timeout|connect/i.test(message)
+  );
 }
