@@ -1,6 +1,47 @@
-import type { Prisma } from './client';
 import { sqltag as sql } from '@prisma/client/runtime/client';
+import type { AuthFlow } from '../generated/postgresql/client';
+import type { Prisma, Tx } from './client';
 import { pruneInPages } from './prune';
+
+/**
+ * Every read and write of the AuthFlow table: the single-use secrets of flows that leave Slack
+ * (reauthorize links, OAuth `state`, API-key forms, Slack install state). Only a SHA-256 of each token is
+ * stored; spending one is an atomic "used" update, so two requests can never both use it.
+ */
+
+type Client = Prisma | Tx;
+
+export type { AuthFlow };
+
+export interface NewAuthFlow {
+  tokenHash: string;
+  purpose: 'reauth_link' | 'oauth_state' | 'api_key_form' | 'slack_install';
+  teamId?: string | null;
+  userId?: string | null;
+  connectionId?: string | null;
+  provider?: string | null;
+  secretData?: string | null;
+  secretKeyId?: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+export async function createAuthFlow(db: Client, flow: NewAuthFlow): Promise<void> {
+  await db.authFlow.create({ data: flow });
+}
+
+export function findAuthFlow(db: Client, tokenHash: string): Promise<AuthFlow | null> {
+  return db.authFlow.findUnique({ where: { tokenHash } });
+}
+
+/** Marks the flow used if it is still unused (and, with `purpose`, of that purpose and unexpired at `now`). */
+export async function spendAuthFlow(db: Client, tokenHash: string, now: Date, purpose?: NewAuthFlow['purpose']): Promise<boolean> {
+  const { count } = await db.authFlow.updateMany({
+    where: { tokenHash, usedAt: null, ...(purpose ? { purpose, expiresAt: { gt: now } } : {}) },
+    data: { usedAt: now },
+  });
+  return count === 1;
+}
 
 /** Single-use links, OAuth states and forms live ten minutes; used or expired, they are kept a while for support. */
 export function pruneAuthFlows(prisma: Prisma, before: Date): Promise<number> {

@@ -180,3 +180,8 @@ export async function claimDueConnections(prisma: Prisma, ids: string[], now: Da
   const rows = await prisma.connection.updateManyAndReturn({ where: { id: { in: ids }, ...dueForProbe(now) }, data: { nextProbeAt: until } });
   return rows.map(toConnection);
 }
+
+/** The credentials just proved to work (a completed reauthorization): the failure count starts over. */
+export async function recordCredentialsWork(db: Client, id: string, now: Date): Promise<Connection> {
+  return toConnection(await db.connection.update({ where: { id }, data: { consecutiveFailures: 0, lastSuccessAt: now, lastCheckedAt: now } }));
+}

@@ -1,4 +1,5 @@
 import type { Prisma } from '../db/client';
+import { incidentsClosedBetween, openIncidentsOfTeam } from '../db/incidents';
 import { parseJson } from '../db/json';
 import type { Catalog } from '../providers/catalog';
 import type { CountKey } from '../providers/definition';
@@ -39,7 +40,7 @@ export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string
   const connections = await loadWorkspaceConnections(prisma, catalog, teamId);
   const byId = new Map(connections.map((connection) => [connection.id, connection]));
 
-  const open = await prisma.incident.findMany({ where: { teamId, state: 'open' }, orderBy: { openedAt: 'asc' } });
+  const open = await openIncidentsOfTeam(prisma, teamId);
   const openIncidents: DigestIncident[] = [];
   for (const incident of open) {
     const connection = byId.get(incident.connectionId);
@@ -64,10 +65,7 @@ export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string
   }
   openIncidents.sort((a, b) => Number(b.losingData) - Number(a.losingData) || a.openedAt.getTime() - b.openedAt.getTime());
 
-  const closed = await prisma.incident.findMany({
-    where: { teamId, state: 'closed', closedAt: { gt: new Date(now.getTime() - DAY_MS), lte: now } },
-    orderBy: { closedAt: 'desc' },
-  });
+  const closed = await incidentsClosedBetween(prisma, teamId, new Date(now.getTime() - DAY_MS), now);
   const reconnected: DigestReconnection[] = [];
   for (const incident of closed) {
     // Connections that are gone (disabled) didn't come back; the listing skips them too.

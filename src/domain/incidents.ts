@@ -1,7 +1,7 @@
-import type { Incident } from '../generated/postgresql/client';
 import type { Prisma, Tx } from '../db/client';
 import { toConnection, type Connection } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
+import { findIncident, findIncidentWithConnection, updateIncident, type Incident } from '../db/incidents';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
 import { inTransaction } from '../db/transaction';
@@ -30,7 +30,7 @@ export interface IncidentDeps {
 }
 
 export async function loadIncidentState(deps: IncidentDeps, incidentId: string): Promise<IncidentState | null> {
-  const row = await deps.prisma.incident.findUnique({ where: { id: incidentId }, include: { connection: true } });
+  const row = await findIncidentWithConnection(deps.prisma, incidentId);
   if (!row) return null;
   const { connection: connectionRow, ...incident } = row;
   const connection = toConnection(connectionRow);
@@ -60,7 +60,7 @@ async function onOpenIncident(
 ): Promise<'done' | 'duplicate' | 'closed'> {
   return inTransaction(deps.prisma, async (tx) => {
     if (!(await markProcessed(tx, dedupeKey, deps.clock.now()))) return 'duplicate';
-    const incident = await tx.incident.findUnique({ where: { id: incidentId } });
+    const incident = await findIncident(tx, incidentId);
     if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
     if (incident.state !== 'open') return 'closed';
     await work(tx, incident);
@@ -71,7 +71,7 @@ async function onOpenIncident(
 export async function acknowledge(deps: IncidentDeps, incidentId: string, userId: string, dedupeKey: string) {
   return onOpenIncident(deps, incidentId, dedupeKey, async (tx, incident) => {
     const now = deps.clock.now();
-    await tx.incident.update({ where: { id: incident.id }, data: { acknowledgedBy: userId, acknowledgedAt: now } });
+    await updateIncident(tx, incident.id, { acknowledgedBy: userId, acknowledgedAt: now });
     await audit(tx, incident, 'acknowledged', { type: 'user', id: userId }, now);
     await notify(tx, incident, incident.id, { event: 'acknowledged', userId });
   });
@@ -81,7 +81,7 @@ export async function snooze(deps: IncidentDeps, incidentId: string, userId: str
   return onOpenIncident(deps, incidentId, dedupeKey, async (tx, incident) => {
     const now = deps.clock.now();
     const until = new Date(now.getTime() + minutes * 60_000);
-    await tx.incident.update({ where: { id: incident.id }, data: { snoozedUntil: until } });
+    await updateIncident(tx, incident.id, { snoozedUntil: until });
     await audit(tx, incident, 'snoozed', { type: 'user', id: userId }, now, { until: until.toISOString() });
     await notify(tx, incident, incident.id, { event: 'snoozed', userId, until: until.toISOString() });
   });
@@ -90,14 +90,10 @@ export async function snooze(deps: IncidentDeps, incidentId: string, userId: str
 export async function markReauthStarted(deps: IncidentDeps, incidentId: string, userId: string, dedupeKey: string) {
   return onOpenIncident(deps, incidentId, dedupeKey, async (tx, incident) => {
     const now = deps.clock.now();
-    await tx.incident.update({ where: { id: incident.id }, data: { reauthStartedBy: userId, reauthStartedAt: now } });
+    await updateIncident(tx, incident.id, { reauthStartedBy: userId, reauthStartedAt: now });
     await audit(tx, incident, 'reauth_started', { type: 'user', id: userId }, now);
     await notify(tx, incident, incident.id, { event: 'reauth_started', userId });
   });
-}
-
-export async function openIncidentFor(prisma: Prisma, connectionId: string): Promise<Incident | null> {
-  return prisma.incident.findUnique({ where: { openKey: connectionId } });
 }
 
 function audit(tx: Tx, incident: Incident, action: string, actor: Actor, at: Date, detail: Record<string, unknown> = {}) {

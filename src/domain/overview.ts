@@ -1,5 +1,6 @@
 import type { Prisma } from '../db/client';
 import { listConnections, type Connection, type ConnectionStatus } from '../db/connections';
+import { openIncidentsOfTeam } from '../db/incidents';
 import type { Catalog } from '../providers/catalog';
 
 /**
@@ -20,10 +21,7 @@ const ATTENTION_ORDER: Partial<Record<ConnectionStatus, number>> = { authorizati
 
 export async function loadWorkspaceConnections(prisma: Prisma, catalog: Catalog, teamId: string): Promise<WorkspaceConnection[]> {
   const connections = await listConnections(prisma, { teamId });
-  const incidents = await prisma.incident.findMany({
-    where: { teamId, state: 'open' },
-    select: { id: true, connectionId: true },
-  });
+  const incidents = await openIncidentsOfTeam(prisma, teamId);
   const openByConnection = new Map(incidents.map((incident) => [incident.connectionId, incident.id]));
   return connections.map((connection) => ({
     ...connection,

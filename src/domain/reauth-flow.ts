@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { createAuthFlow, findAuthFlow, spendAuthFlow, type AuthFlow } from '../db/auth-flows';
 import type { Prisma } from '../db/client';
-import { findConnection, type Connection } from '../db/connections';
+import { inTransaction } from '../db/transaction';
+import { findConnection, recordCredentialsWork, type Connection } from '../db/connections';
 import { saveSecrets } from '../db/credentials';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
@@ -10,8 +12,8 @@ import type { Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
 import { checkApiKey, completeAuthorization, createAuthorization, type OAuthFailure } from '../oauth';
 import type { AccountIdentity, TokenSet } from '../oauth/types';
-import { openIncidentFor } from './incidents';
-import { changeStatus, type StatusEngineDeps } from './status-engine';
+import { openIncidentOf } from '../db/incidents';
+import { applyStatusChange, type StatusEngineDeps } from './status-engine';
 import { notify } from './notifications';
 import { hashToken } from './reauthorization';
 import type { ThreadEvent } from './notifications';
@@ -68,14 +70,14 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   if (!connection || connection.status === 'disabled') throw new FlowError('connection_gone', 'This connection no longer exists.');
   const provider = deps.catalog.require(connection.provider);
   const browserSecret = randomBytes(24).toString('base64url');
-  const base = { purpose: '', teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
+  const base = { teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
 
   if (provider.auth.type === 'api_key') {
     const flowToken = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const tokenHash = hashToken(flowToken);
     const sealed = deps.keyRing.sealJson({ browserHash: hashToken(browserSecret), csrfHash: hashToken(csrfToken) } satisfies FlowSecret, flowAad(tokenHash));
-    await deps.prisma.authFlow.create({ data: { ...base, purpose: 'api_key_form', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId } });
+    await createAuthFlow(deps.prisma, { ...base, purpose: 'api_key_form', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId });
     return { kind: 'api_key_form', flowToken, csrfToken, browserSecret, connection, provider };
   }
 
@@ -84,7 +86,7 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   const request = await createAuthorization({ provider, clientId: client.clientId, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
   const tokenHash = hashToken(request.state);
   const sealed = deps.keyRing.sealJson({ codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret) } satisfies FlowSecret, flowAad(tokenHash));
-  await deps.prisma.authFlow.create({ data: { ...base, purpose: 'oauth_state', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId } });
+  await createAuthFlow(deps.prisma, { ...base, purpose: 'oauth_state', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId });
   return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
 }
 
@@ -127,7 +129,7 @@ export async function completeApiKey(
 ): Promise<Connection> {
   const now = deps.clock.now();
   const tokenHash = hashToken(input.flowToken);
-  const row = await deps.prisma.authFlow.findUnique({ where: { tokenHash } });
+  const row = await findAuthFlow(deps.prisma, tokenHash);
   if (!row || row.purpose !== 'api_key_form') throw new FlowError('link_unknown', 'This form is not valid; start again from Slack.');
   if (row.usedAt) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
   if (row.expiresAt <= now) throw new FlowError('link_expired', 'This form expired; start again from Slack.');
@@ -143,8 +145,7 @@ export async function completeApiKey(
     // A mistyped key may be corrected: the form stays usable until it expires.
     throw new FlowError('invalid_key', `${provider.name} did not accept this key (${checked.error.detail}).`, connection);
   }
-  const { count } = await deps.prisma.authFlow.updateMany({ where: { tokenHash, usedAt: null }, data: { usedAt: now } });
-  if (count !== 1) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
+  if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
   return finish(deps, connection, row.userId, checked.value, { apiKey: input.apiKey });
 }
 
@@ -156,11 +157,6 @@ async function finish(
   secrets: Parameters<typeof saveSecrets>[3],
 ): Promise<Connection> {
   const now = deps.clock.now();
-  // Disabled while the person was at the provider: storing tokens would report a reconnection that isn't.
-  const current = await findConnection(deps.prisma, connection.id);
-  if (!current || current.status === 'disabled') {
-    throw new FlowError('connection_gone', `${connection.name} was disabled while you were signing in, so nothing was stored. Ask an admin to enable it, then reauthorize.`, connection);
-  }
   if (account.id !== connection.externalAccountId) {
     await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, actual: account.id }, {
       event: 'wrong_account',
@@ -174,11 +170,19 @@ async function finish(
       connection,
     );
   }
-  await saveSecrets(deps.prisma, deps.keyRing, connection, secrets);
-  await recordAudit(deps.prisma, { teamId: connection.teamId, connectionId: connection.id, action: 'reauth_completed', actor: { type: 'user', id: userId ?? undefined }, at: now });
-  const outcome = await changeStatus(deps.engine, { connectionId: connection.id, status: 'connected', actor: { type: 'user', id: userId ?? undefined }, occurredAt: now });
-  await deps.prisma.connection.update({ where: { id: connection.id }, data: { consecutiveFailures: 0, lastSuccessAt: now, lastCheckedAt: now } });
-  return outcome.connection;
+  const actor = { type: 'user' as const, id: userId ?? undefined };
+  // One transaction: the new credentials, the audit, the reconnection and its alert update, or none of them.
+  return inTransaction(deps.prisma, async (tx) => {
+    // Disabled while the person was at the provider: storing tokens would report a reconnection that isn't.
+    const current = await findConnection(tx, connection.id);
+    if (!current || current.status === 'disabled') {
+      throw new FlowError('connection_gone', `${connection.name} was disabled while you were signing in, so nothing was stored. Ask an admin to enable it, then reauthorize.`, connection);
+    }
+    await saveSecrets(tx, deps.keyRing, connection, secrets);
+    await recordAudit(tx, { teamId: connection.teamId, connectionId: connection.id, action: 'reauth_completed', actor, at: now });
+    await applyStatusChange(deps.engine, tx, { connectionId: connection.id, status: 'connected', actor, occurredAt: now });
+    return recordCredentialsWork(tx, connection.id, now);
+  });
 }
 
 function tokenSecrets(tokens: TokenSet) {
@@ -192,23 +196,22 @@ async function failed(deps: FlowDeps, connection: Connection, userId: string | n
 }
 
 async function recordReauthEvent(deps: FlowDeps, connection: Connection, userId: string | null, action: string, detail: Record<string, unknown>, thread: ThreadEvent) {
-  const incident = await openIncidentFor(deps.prisma, connection.id);
+  const incident = await openIncidentOf(deps.prisma, connection.id);
   await recordAudit(deps.prisma, { teamId: connection.teamId, connectionId: connection.id, incidentId: incident?.id, action, actor: { type: 'user', id: userId ?? undefined }, detail, at: deps.clock.now() });
   if (incident) await notify(deps.prisma, connection, incident.id, thread);
 }
 
-type FlowRow = NonNullable<Awaited<ReturnType<Prisma['authFlow']['findUnique']>>>;
+type FlowRow = AuthFlow;
 
 /** Marks a single-use row used, or says exactly why it can't be used. */
 async function consume(prisma: Prisma, tokenHash: string, purpose: string, now: Date, noun: 'link' | 'state', check?: (row: FlowRow) => void): Promise<FlowRow> {
-  const row = await prisma.authFlow.findUnique({ where: { tokenHash } });
+  const row = await findAuthFlow(prisma, tokenHash);
   const restart = noun === 'link' ? 'ask for a new link with the Reauthorize button in Slack' : 'start again from Slack';
   if (!row || row.purpose !== purpose) throw new FlowError(noun === 'link' ? 'link_unknown' : 'state_unknown', `This ${noun} is not valid; ${restart}.`);
   if (row.usedAt) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
   if (row.expiresAt <= now) throw new FlowError(noun === 'link' ? 'link_expired' : 'state_expired', `This ${noun} expired; ${restart}.`);
   check?.(row);
-  const { count } = await prisma.authFlow.updateMany({ where: { tokenHash, usedAt: null }, data: { usedAt: now } });
-  if (count !== 1) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
+  if (!(await spendAuthFlow(prisma, tokenHash, now))) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
   return row;
 }
 

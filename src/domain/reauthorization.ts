@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createAuthFlow } from '../db/auth-flows';
 import type { Prisma } from '../db/client';
 import { findConnection, type Connection } from '../db/connections';
 import { recordAudit } from '../db/audit';
@@ -53,17 +54,15 @@ export async function startReauthorization(
   const provider = deps.catalog.require(connection.provider);
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + deps.linkTtlMinutes * 60_000);
-  await deps.prisma.authFlow.create({
-    data: {
-      tokenHash: hashToken(token),
-      purpose: 'reauth_link',
-      teamId: connection.teamId,
-      userId: input.userId,
-      connectionId: connection.id,
-      provider: connection.provider,
-      expiresAt,
-      createdAt: now,
-    },
+  await createAuthFlow(deps.prisma, {
+    tokenHash: hashToken(token),
+    purpose: 'reauth_link',
+    teamId: connection.teamId,
+    userId: input.userId,
+    connectionId: connection.id,
+    provider: connection.provider,
+    expiresAt,
+    createdAt: now,
   });
   if (input.incidentId) await markReauthStarted(deps, input.incidentId, input.userId, input.dedupeKey);
   return {

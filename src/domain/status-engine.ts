@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../db/client';
 import { connectionRow, swapStatus, toConnection, type Connection, type ConnectionStatus } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
-import { insertOpenIncident, recentlyClosedIncident } from '../db/incident-rows';
+import { insertOpenIncident, openIncidentOf, recentlyClosedIncident, updateIncident } from '../db/incidents';
 import { enqueue } from '../db/outbox';
 import { WriteConflictError } from '../db/errors';
 import { parseJson } from '../db/json';
@@ -59,10 +59,11 @@ export class UnknownConnectionError extends Error {
 }
 
 export async function changeStatus(deps: StatusEngineDeps, change: StatusChange): Promise<ChangeOutcome> {
-  return inTransaction(deps.prisma, (tx) => applyChange(deps, tx, change));
+  return inTransaction(deps.prisma, (tx) => applyStatusChange(deps, tx, change));
 }
 
-async function applyChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange): Promise<ChangeOutcome> {
+/** The same change inside a caller's transaction, for work that must commit together with it. */
+export async function applyStatusChange(deps: StatusEngineDeps, tx: Tx, change: StatusChange): Promise<ChangeOutcome> {
   const now = deps.clock.now();
   // A data platform's clock can run ahead; an outage can't start in the future.
   const at = change.occurredAt > now ? now : change.occurredAt;
@@ -147,26 +148,21 @@ async function openIncident(
   change: StatusChange,
   at: Date,
 ): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
-  const provider = deps.catalog.require(connection.provider);
   const flapSince = new Date(at.getTime() - deps.settings.flapWindowMinutes * 60_000);
   const recent = await recentlyClosedIncident(tx, connection.id, flapSince);
 
   if (recent) {
     // Flap suppression: the same outage continues in the same message instead of a new alert.
     const counts = mergeCounts(parseJson(recent.counts, {}), change.counts);
-    await tx.incident.update({
-      where: { id: recent.id },
-      data: {
-        state: 'open',
-        openKey: connection.id,
-        closedAt: null,
-        closedBy: null,
-        reason: connection.reason,
-        lastDroppedAt: at,
-        reopenCount: { increment: 1 },
-        counts: JSON.stringify(counts),
-        impact: JSON.stringify(impactOf({ provider, options: connection.options, outage: { from: recent.openedAt }, counts, now: at })),
-      },
+    await updateIncident(tx, recent.id, {
+      state: 'open',
+      openKey: connection.id,
+      closedAt: null,
+      closedBy: null,
+      reason: connection.reason,
+      lastDroppedAt: at,
+      reopenCount: { increment: 1 },
+      counts: JSON.stringify(counts),
     });
     await notify(tx, connection, recent.id, { event: 'reopened' });
     return { incidentId: recent.id, effect: 'reopened' };
@@ -180,7 +176,6 @@ async function openIncident(
     openedAt: at,
     channelId: connection.channelId,
     counts: JSON.stringify(counts),
-    impact: JSON.stringify(impactOf({ provider, options: connection.options, outage: { from: at }, counts, now: at })),
   });
   await enqueueAlertSync(tx, connection.teamId, incidentId, 'opened');
   return { incidentId, effect: 'opened' };
@@ -193,23 +188,14 @@ async function closeIncident(
   change: StatusChange,
   at: Date,
 ): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
-  const incident = await tx.incident.findUnique({ where: { openKey: connection.id } });
+  const incident = await openIncidentOf(tx, connection.id);
   if (!incident) return {};
   // A reopened incident keeps its first drop as openedAt; the window it reports never runs backwards.
   at = at < incident.openedAt ? incident.openedAt : at;
   const provider = deps.catalog.require(connection.provider);
   const counts = parseJson(incident.counts, {});
   const lines = impactOf({ provider, options: connection.options, outage: { from: incident.openedAt, to: at }, counts, now: at });
-  await tx.incident.update({
-    where: { id: incident.id },
-    data: {
-      state: 'closed',
-      openKey: null,
-      closedAt: at,
-      closedBy: change.actor.id ?? change.actor.type,
-      impact: JSON.stringify(lines),
-    },
-  });
+  await updateIncident(tx, incident.id, { state: 'closed', openKey: null, closedAt: at, closedBy: change.actor.id ?? change.actor.type, impact: JSON.stringify(lines) });
   if (change.status === 'disabled') {
     await notify(tx, connection, incident.id, { event: 'disabled' });
     return { incidentId: incident.id, effect: 'closed' };
@@ -245,12 +231,12 @@ async function closeIncident(
 }
 
 async function updateCounts(tx: Tx, connection: Connection, counts: Partial<Record<CountKey, number>>): Promise<string | undefined> {
-  const incident = await tx.incident.findUnique({ where: { openKey: connection.id } });
+  const incident = await openIncidentOf(tx, connection.id);
   if (!incident) return undefined;
   const before = parseJson<Partial<Record<CountKey, number>>>(incident.counts, {});
   const merged = mergeCounts(before, counts);
   if (JSON.stringify(merged) === JSON.stringify(before)) return incident.id;
-  await tx.incident.update({ where: { id: incident.id }, data: { counts: JSON.stringify(merged) } });
+  await updateIncident(tx, incident.id, { counts: JSON.stringify(merged) });
   await enqueueAlertSync(tx, connection.teamId, incident.id, `counts:${randomUUID()}`);
   return incident.id;
 }

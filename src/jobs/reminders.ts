@@ -1,4 +1,5 @@
 import type { Prisma } from '../db/client';
+import { countReminder, incidentsDueForReminder, type ReminderCandidate } from '../db/incidents';
 import { inTransaction } from '../db/transaction';
 import { enqueueReminder } from '../domain/notifications';
 import type { Clock } from '../lib/clock';
@@ -41,22 +42,7 @@ export async function runReminders(deps: ReminderJobDeps): Promise<ReminderRun> 
   const batchSize = deps.batchSize ?? 200;
   let after = '';
   for (;;) {
-    const page = await deps.prisma.incident.findMany({
-      where: {
-        id: { gt: after },
-        state: 'open',
-        messageTs: { not: null },
-        reminderCount: { lt: settings.max },
-        openedAt: { lte: oldEnough },
-        AND: [
-          { OR: [{ snoozedUntil: null }, { snoozedUntil: { lte: now } }] },
-          { OR: [{ lastReminderAt: { lte: quietSince } }, { lastReminderAt: null, openedAt: { lte: quietSince } }] },
-        ],
-      },
-      orderBy: { id: 'asc' },
-      take: batchSize,
-      select: { id: true, teamId: true, reminderCount: true, lastReminderAt: true },
-    });
+    const page = await incidentsDueForReminder(deps.prisma, { after, take: batchSize }, { now, oldEnough, quietSince, max: settings.max });
     for (const incident of page) {
       try {
         if (await remind(deps.prisma, incident, now)) run.enqueued += 1;
@@ -74,16 +60,12 @@ export async function runReminders(deps: ReminderJobDeps): Promise<ReminderRun> 
 
 async function remind(
   prisma: Prisma,
-  incident: { id: string; teamId: string; reminderCount: number; lastReminderAt: Date | null },
+  incident: ReminderCandidate,
   now: Date,
 ): Promise<boolean> {
   const number = incident.reminderCount + 1;
   return inTransaction(prisma, async (tx) => {
-    const { count } = await tx.incident.updateMany({
-      where: { id: incident.id, state: 'open', reminderCount: incident.reminderCount, lastReminderAt: incident.lastReminderAt },
-      data: { reminderCount: number, lastReminderAt: now },
-    });
-    if (count !== 1) return false;
+    if (!(await countReminder(tx, incident, number, now))) return false;
     return enqueueReminder(tx, incident, number, now);
   });
 }

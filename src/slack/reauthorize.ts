@@ -1,4 +1,5 @@
 import type { Prisma } from '../db/client';
+import { findIncident } from '../db/incidents';
 import { startReauthorization, type ReauthDeps } from '../domain/reauthorization';
 import { reauthAnswer } from './blocks/reauthorize';
 
@@ -10,7 +11,7 @@ export interface ReauthorizeStarter {
 export function reauthorizeStarter(deps: ReauthDeps & { prisma: Prisma }): ReauthorizeStarter {
   return {
     async fromIncident(input) {
-      const incident = await deps.prisma.incident.findUnique({ where: { id: input.incidentId } });
+      const incident = await findIncident(deps.prisma, input.incidentId);
       if (!incident) return 'That incident no longer exists.';
       const result = await startReauthorization(deps, { ...input, connectionId: incident.connectionId, incidentId: incident.state === 'open' ? incident.id : undefined });
       return reauthAnswer(result, deps.clock.now());

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { InstallURLOptions, StateStore } from '@slack/oauth';
+import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import type { Prisma } from '../db/client';
 import { hashToken } from '../domain/reauthorization';
 
@@ -13,26 +14,22 @@ export function createStateStore(prisma: Prisma): StateStore {
   return {
     async generateStateParam(installOptions: InstallURLOptions, now: Date) {
       const state = randomBytes(32).toString('base64url');
-      await prisma.authFlow.create({
-        data: {
-          tokenHash: hashToken(state),
-          purpose: 'slack_install',
-          secretData: JSON.stringify(installOptions),
-          expiresAt: new Date(now.getTime() + TTL_MS),
-          createdAt: now,
-        },
+      await createAuthFlow(prisma, {
+        tokenHash: hashToken(state),
+        purpose: 'slack_install',
+        secretData: JSON.stringify(installOptions),
+        expiresAt: new Date(now.getTime() + TTL_MS),
+        createdAt: now,
       });
       return state;
     },
     async verifyStateParam(now: Date, state: string) {
       const tokenHash = hashToken(state);
-      const { count } = await prisma.authFlow.updateMany({
-        where: { tokenHash, purpose: 'slack_install', usedAt: null, expiresAt: { gt: now } },
-        data: { usedAt: now },
-      });
-      if (count !== 1) throw new Error('The install link expired or was already used; start the installation again.');
-      const row = await prisma.authFlow.findUniqueOrThrow({ where: { tokenHash } });
-      return JSON.parse(row.secretData ?? '{}') as InstallURLOptions;
+      if (!(await spendAuthFlow(prisma, tokenHash, now, 'slack_install'))) {
+        throw new Error('The install link expired or was already used; start the installation again.');
+      }
+      const row = await findAuthFlow(prisma, tokenHash);
+      return JSON.parse(row?.secretData ?? '{}') as InstallURLOptions;
     },
   };
 }

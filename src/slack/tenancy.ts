@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Prisma } from '../db/client';
+import { incidentTeams } from '../db/incidents';
 import { ACTION_IDS } from './ids';
 
 /**
@@ -32,8 +33,7 @@ export function sameWorkspaceOnly(prisma: Prisma): Middleware<AnyMiddlewareArgs>
     if (body.type !== 'block_actions') return args.next();
     const team = (body.team as { id?: string } | null | undefined)?.id ?? (body.user as { team_id?: string } | undefined)?.team_id;
     const ids = namedIncidents(body);
-    const owners = ids.length ? await prisma.incident.findMany({ where: { id: { in: ids } }, select: { teamId: true } }) : [];
-    if (owners.every((incident) => incident.teamId === team)) return args.next();
+    if ((await incidentTeams(prisma, ids)).every((owner) => owner === team)) return args.next();
     const { ack, respond } = args as unknown as { ack?: () => Promise<void>; respond?: (message: object) => Promise<unknown> };
     await ack?.();
     await respond?.({ response_type: 'ephemeral', replace_original: false, text: 'That button belongs to another workspace, so it does nothing here.' });

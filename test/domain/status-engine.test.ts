@@ -19,10 +19,13 @@ describeEachDatabase('status engine', (db) => {
   const recover = (id: string) => changeStatus(engine(), { connectionId: id, status: 'connected', actor: { type: 'user', id: 'U1' }, occurredAt: clock.now() });
   const alerts = () => db().prisma.outboxMessage.count({ where: { kind: 'alert.sync', idempotencyKey: { endsWith: ':opened' } } });
 
-  it('opens one incident with the impact snapshot and one alert', async () => {
+  it('opens one incident and one alert; closing it keeps the impact snapshot', async () => {
     const c = await connection();
     const outcome = await drop(c.id);
     expect(outcome).toMatchObject({ changed: true, effect: 'opened' });
+    expect(await alerts()).toBe(1);
+    // An open incident's impact is computed live; the snapshot is the one taken when it closes.
+    await recover(c.id);
     const incident = await db().prisma.incident.findFirstOrThrow();
     expect(JSON.parse(incident.impact).map((line: { streamId: string; effect: string }) => [line.streamId, line.effect])).toEqual([
       ['crm_updates', 'backfilled'],

@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import type { Prisma } from '../../db/client';
 import type { ClaimedMessage } from '../../db/outbox';
 import { retryWhileUnavailable } from '../../db/while-unavailable';
-import { recordAlertPosted } from '../../db/incident-rows';
+import { recordAlertPosted, recordDeliveryError } from '../../db/incidents';
 import { loadIncidentState, type IncidentDeps } from '../../domain/incidents';
 import type { DeliveryOutcome } from '../../jobs/outbox-dispatcher';
 import type { Logger } from '../../lib/logger';
@@ -149,8 +149,7 @@ export async function callSlack(deps: DeliveryDeps, incidentId: string, call: ()
 
 /** Records why the alert can't be delivered and tells the owners directly, once per error. */
 async function recordPermanent(deps: DeliveryDeps, incidentId: string, error: string): Promise<DeliveryOutcome> {
-  const { count } = await deps.prisma.incident.updateMany({ where: { id: incidentId, deliveryError: null }, data: { deliveryError: error } });
-  if (count === 1) await notifyOwnersDirectly(deps, incidentId, error);
+  if (await recordDeliveryError(deps.prisma, incidentId, error)) await notifyOwnersDirectly(deps, incidentId, error);
   return { status: 'failed', error };
 }
 

@@ -1,3 +1,4 @@
+import { findIncident } from '../../db/incidents';
 import type { ClaimedMessage } from '../../db/outbox';
 import type { ThreadEvent } from '../../domain/notifications';
 import type { DeliveryOutcome } from '../../jobs/outbox-dispatcher';
@@ -10,7 +11,7 @@ import { callSlack, type DeliveryDeps } from './alert';
  * so the alert is posted by now, or failed for good and there is no thread to reply in.
  */
 export async function postThreadReply(deps: DeliveryDeps, message: ClaimedMessage): Promise<DeliveryOutcome> {
-  const incident = await deps.prisma.incident.findUnique({ where: { id: String(message.payload.incidentId) } });
+  const incident = await findIncident(deps.prisma, String(message.payload.incidentId));
   if (!incident) return { status: 'failed', error: 'incident not found' };
   const { channelId, messageTs } = incident;
   if (!messageTs || !channelId) return { status: 'failed', error: `alert was never posted${incident.deliveryError ? `: ${incident.deliveryError}` : ''}` };

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { Incident, Prisma as Models } from '../generated/postgresql/client';
+import type { Prisma, Tx } from './client';
+
+/**
+ * Every read and write of the Incident table. Those on the hot paths (every status change, every posted
+ * alert) are plain statements: Prisma's model API costs two to three times as much CPU, and wraps an
+ * `updateMany` in a transaction of its own.
+ */
+
+type Client = Prisma | Tx;
+
+/** The connection's latest incident closed at or after `since`, which a new drop reopens (flap suppression). */
+export async function recentlyClosedIncident(db: Client, connectionId: string, since: Date): Promise<Incident | null> {
+  const [row] = await db.$queryRaw<Incident[]>`
+    SELECT * FROM "Incident"
+    WHERE "connectionId" = ${connectionId} AND "state" = 'closed' AND "closedAt" >= ${since}
+    ORDER BY "closedAt" DESC LIMIT 1`;
+  return row ?? null;
+}
+
+export interface NewIncident {
+  connectionId: string;
+  teamId: string;
+  reason: string | null;
+  openedAt: Date;
+  channelId: string | null;
+  /** JSON */
+  counts: string;
+}
+
+/** Opens an incident; `openKey` (unique) makes a second open incident for the connection fail. */
+export async function insertOpenIncident(db: Client, incident: NewIncident): Promise<string> {
+  const id = randomUUID();
+  const now = new Date();
+  await db.$executeRaw`
+    INSERT INTO "Incident" ("id", "connectionId", "teamId", "openKey", "state", "reason", "openedAt", "lastDroppedAt", "channelId",
+                            "counts", "reopenCount", "reminderCount", "createdAt", "updatedAt")
+    VALUES (${id}, ${incident.connectionId}, ${incident.teamId}, ${incident.connectionId}, 'open', ${incident.reason}, ${incident.openedAt},
+            ${incident.openedAt}, ${incident.channelId}, ${incident.counts}, 0, 0, ${now}, ${now})`;
+  return id;
+}
+
+/** Where the alert went, recorded once: later renders update that message in place. */
+export async function recordAlertPosted(db: Client, incidentId: string, posted: { channelId: string; messageTs: string | null }, now: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "Incident" SET "channelId" = ${posted.channelId}, "messageTs" = ${posted.messageTs}, "deliveryError" = NULL, "updatedAt" = ${now}
+    WHERE "id" = ${incidentId} AND "messageTs" IS NULL`;
+}
+
+export type { Incident };
+
+/** The fields people and the status engine change on an incident (state, acknowledgement, snooze, counts…). */
+export type IncidentChanges = Models.IncidentUpdateInput;
+
+export function findIncident(db: Client, id: string): Promise<Incident | null> {
+  return db.incident.findUnique({ where: { id } });
+}
+
+export function findIncidentWithConnection(db: Client, id: string) {
+  return db.incident.findUnique({ where: { id }, include: { connection: true } });
+}
+
+/** The connection's open incident: `openKey` is its id while open. */
+export function openIncidentOf(db: Client, connectionId: string): Promise<Incident | null> {
+  return db.incident.findUnique({ where: { openKey: connectionId } });
+}
+
+export async function updateIncident(db: Client, id: string, changes: IncidentChanges): Promise<void> {
+  await db.incident.update({ where: { id }, data: changes });
+}
+
+/** Records why the alert can't be delivered, once: true for the call that recorded it. */
+export async function recordDeliveryError(db: Client, id: string, error: string): Promise<boolean> {
+  const { count } = await db.incident.updateMany({ where: { id, deliveryError: null }, data: { deliveryError: error } });
+  return count === 1;
+}
+
+/** The workspace each of these incidents belongs to. */
+export async function incidentTeams(db: Client, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.incident.findMany({ where: { id: { in: ids } }, select: { teamId: true } });
+  return rows.map((row) => row.teamId);
+}
+
+export function openIncidentsOfTeam(db: Client, teamId: string): Promise<Incident[]> {
+  return db.incident.findMany({ where: { teamId, state: 'open' }, orderBy: { openedAt: 'asc' } });
+}
+
+/** Incidents of the team closed in (from, to], newest first. */
+export function incidentsClosedBetween(db: Client, teamId: string, from: Date, to: Date): Promise<Incident[]> {
+  return db.incident.findMany({ where: { teamId, state: 'closed', closedAt: { gt: from, lte: to } }, orderBy: { closedAt: 'desc' } });
+}
+
+export interface ReminderCandidate {
+  id: string;
+  teamId: string;
+  reminderCount: number;
+  lastReminderAt: Date | null;
+}
+
+/**
+ * A page (by id) of open, posted, unsnoozed incidents opened before `oldEnough` whose last reminder (or
+ * opening) is before `quietSince` and that had fewer than `max` reminders.
+ */
+export function incidentsDueForReminder(
+  db: Client,
+  page: { after: string; take: number },
+  due: { now: Date; oldEnough: Date; quietSince: Date; max: number },
+): Promise<ReminderCandidate[]> {
+  return db.incident.findMany({
+    where: {
+      id: { gt: page.after },
+      state: 'open',
+      messageTs: { not: null },
+      reminderCount: { lt: due.max },
+      openedAt: { lte: due.oldEnough },
+      AND: [
+        { OR: [{ snoozedUntil: null }, { snoozedUntil: { lte: due.now } }] },
+        { OR: [{ lastReminderAt: { lte: due.quietSince } }, { lastReminderAt: null, openedAt: { lte: due.quietSince } }] },
+      ],
+    },
+    orderBy: { id: 'asc' },
+    take: page.take,
+    select: { id: true, teamId: true, reminderCount: true, lastReminderAt: true },
+  });
+}
+
+/** Counts the next reminder, if nobody counted it first (compare-and-swap on the count and its time). */
+export async function countReminder(db: Client, incident: ReminderCandidate, number: number, at: Date): Promise<boolean> {
+  const { count } = await db.incident.updateMany({
+    where: { id: incident.id, state: 'open', reminderCount: incident.reminderCount, lastReminderAt: incident.lastReminderAt },
+    data: { reminderCount: number, lastReminderAt: at },
+  });
+  return count === 1;
+}
