@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sqltag as sql } from '@prisma/client/runtime/client';
+import type { AuditEvent } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
 import { pruneInPages } from './prune';
 
@@ -39,3 +40,5 @@ export async function auditTrail(db: Prisma, where: { connectionId?: string; inc
 export function pruneAudit(prisma: Prisma, before: Date): Promise<number> {
   return pruneInPages(prisma, 'AuditEvent', 'id', sql`"createdAt" < ${before}`);
 }
+
+export type { AuditEvent };

@@ -185,3 +185,20 @@ export async function claimDueConnections(prisma: Prisma, ids: string[], now: Da
 export async function recordCredentialsWork(db: Client, id: string, now: Date): Promise<Connection> {
   return toConnection(await db.connection.update({ where: { id }, data: { consecutiveFailures: 0, lastSuccessAt: now, lastCheckedAt: now } }));
 }
+
+/** What an admin may change on a connection; undefined fields stay as they are, a null channel clears it. */
+export async function updateConnectionFields(
+  db: Client,
+  id: string,
+  fields: { name?: string; channelId?: string | null; owners?: string[]; options?: Record<string, unknown> },
+): Promise<void> {
+  await db.connection.update({
+    where: { id },
+    data: {
+      name: fields.name,
+      channelId: fields.channelId,
+      owners: fields.owners ? JSON.stringify(fields.owners) : undefined,
+      options: fields.options ? JSON.stringify(fields.options) : undefined,
+    },
+  });
+}

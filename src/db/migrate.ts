@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
+import type { Prisma } from './client';
 import type { DatabaseTarget, PostgresTarget, SqliteTarget } from './database-url';
 
 /**
@@ -123,4 +124,9 @@ async function migratePostgres(target: PostgresTarget): Promise<MigrationResult>
   } finally {
     await client.end();
   }
+}
+
+/** Throws unless the database answers and the migrations table is there (readiness). */
+export async function assertMigrated(prisma: Prisma): Promise<void> {
+  await prisma.$queryRawUnsafe('SELECT 1 FROM _reconnect_migrations LIMIT 1');
 }

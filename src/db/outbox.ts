@@ -191,3 +191,12 @@ export async function outboxStats(prisma: Prisma, now: Date): Promise<{ depth: n
 export function pruneFinishedOutbox(prisma: Prisma, before: Date): Promise<number> {
   return pruneInPages(prisma, 'OutboxMessage', 'id', sql`"state" IN ('sent', 'failed') AND "createdAt" < ${before}`);
 }
+
+/** True when a row of the same kind and team, enqueued after this one, is still waiting. */
+export async function newerPendingRow(prisma: Prisma, message: { id: string; kind: string; teamId: string | null; createdAt: Date }): Promise<boolean> {
+  if (!message.teamId) return false;
+  const newer = await prisma.outboxMessage.count({
+    where: { kind: message.kind, teamId: message.teamId, state: 'pending', createdAt: { gt: message.createdAt }, id: { not: message.id } },
+  });
+  return newer > 0;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Prisma } from '../db/client';
-import { findConnection, insertConnection, listConnections, toConnection, type Connection } from '../db/connections';
+import { findConnection, insertConnection, listConnections, toConnection, updateConnectionFields, type Connection } from '../db/connections';
 import { saveSecrets, type Secrets } from '../db/credentials';
 import { recordAudit, type Actor } from '../db/audit';
 import { isUniqueViolation } from '../db/errors';
@@ -88,14 +88,11 @@ export async function updateConnection(deps: ConnectionDeps, id: string, patch: 
   const existing = await requireConnection(deps.prisma, id);
   const now = deps.clock.now();
   await inTransaction(deps.prisma, async (tx) => {
-    await tx.connection.update({
-      where: { id },
-      data: {
-        name: patch.name,
-        channelId: patch.channelId,
-        owners: patch.owners ? JSON.stringify(patch.owners) : undefined,
-        options: patch.options ? JSON.stringify({ ...existing.options, ...patch.options }) : undefined,
-      },
+    await updateConnectionFields(tx, id, {
+      name: patch.name,
+      channelId: patch.channelId,
+      owners: patch.owners,
+      options: patch.options ? { ...existing.options, ...patch.options } : undefined,
     });
     if (patch.credentials) await saveSecrets(tx, deps.keyRing, existing, patch.credentials as Secrets);
     await recordAudit(tx, {

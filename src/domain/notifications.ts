@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../db/client';
+import { anyRecentHomeViewer } from '../db/home-viewers';
 import { enqueue } from '../db/outbox';
 
 /**
@@ -77,4 +78,14 @@ export function enqueueReminder(tx: Prisma | Tx, incident: { id: string; teamId:
     payload: { incidentId: incident.id, number },
     availableAt: at,
   });
+}
+
+/**
+ * Republish App Home, enqueued in the status change's transaction; each change gets its own row, and a
+ * newer row supersedes the older ones still waiting. Skipped when nobody opened App Home lately: there is
+ * no page to keep current, and a workspace that never looks at it shouldn't pay a Slack call per change.
+ */
+export async function requestHomeRefresh(tx: Prisma | Tx, teamId: string, at: Date): Promise<void> {
+  if (!(await anyRecentHomeViewer(tx, teamId, at))) return;
+  await enqueue(tx, { kind: OUTBOX_KINDS.homeRefresh, idempotencyKey: `home:${teamId}:${randomUUID()}`, teamId, payload: { teamId }, availableAt: at });
 }

@@ -12,8 +12,7 @@ import type { Clock } from '../lib/clock';
 import type { CountKey, DisconnectReason } from '../providers/definition';
 import type { Catalog } from '../providers/catalog';
 import { backfillStreams, impactOf } from './impact';
-import { enqueueAlertSync, notify, OUTBOX_KINDS } from './notifications';
-import { requestHomeRefresh } from './home';
+import { enqueueAlertSync, notify, OUTBOX_KINDS, requestHomeRefresh } from './notifications';
 
 /**
  * The only code that changes a connection's status. Each change is one transaction: the status and

@@ -1,4 +1,4 @@
-import type { ChannelSubscription } from '../generated/postgresql/client';
+import { deleteSubscription, findSubscription, upsertSubscription, type ChannelSubscription } from '../db/subscriptions';
 import type { Prisma } from '../db/client';
 import type { Clock } from '../lib/clock';
 import { timeHasPassed } from './local-time';
@@ -29,17 +29,11 @@ export interface SubscriptionOutcome {
  */
 export async function subscribe(deps: { prisma: Prisma; clock: Clock }, request: SubscriptionRequest): Promise<SubscriptionOutcome> {
   const today = timeHasPassed(deps.clock.now(), request.timezone, request.localTime);
-  const existing = await deps.prisma.channelSubscription.findUnique({
-    where: { teamId_channelId: { teamId: request.teamId, channelId: request.channelId } },
-  });
+  const existing = await findSubscription(deps.prisma, request.teamId, request.channelId);
   const previous = existing?.lastDigestDate ?? null;
   const lastDigestDate = today.passed && (previous === null || previous < today.date) ? today.date : previous;
   const fields = { localTime: request.localTime, timezone: request.timezone, quiet: request.quiet, lastDigestDate };
-  const subscription = await deps.prisma.channelSubscription.upsert({
-    where: { teamId_channelId: { teamId: request.teamId, channelId: request.channelId } },
-    create: { teamId: request.teamId, channelId: request.channelId, createdBy: request.userId, ...fields },
-    update: fields,
-  });
+  const subscription = await upsertSubscription(deps.prisma, { teamId: request.teamId, channelId: request.channelId, createdBy: request.userId }, fields);
   return {
     subscription,
     created: !existing,
@@ -49,6 +43,5 @@ export async function subscribe(deps: { prisma: Prisma; clock: Clock }, request:
 
 /** True when the channel was subscribed. */
 export async function unsubscribe(prisma: Prisma, teamId: string, channelId: string): Promise<boolean> {
-  const { count } = await prisma.channelSubscription.deleteMany({ where: { teamId, channelId } });
-  return count > 0;
+  return deleteSubscription(prisma, teamId, channelId);
 }

@@ -1,4 +1,5 @@
 import type { Prisma } from '../db/client';
+import { assertMigrated } from '../db/migrate';
 import type { Metrics } from '../lib/metrics';
 import { sendJson, type Router } from './router';
 
@@ -15,7 +16,7 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
   router.add('GET', '/readyz', async ({ res }) => {
     const problems: string[] = [];
     try {
-      await deps.prisma.$queryRawUnsafe('SELECT 1 FROM _reconnect_migrations LIMIT 1');
+      await assertMigrated(deps.prisma);
     } catch {
       problems.push('database unreachable or migrations not applied');
     }

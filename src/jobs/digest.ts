@@ -1,5 +1,6 @@
 import type { Prisma } from '../db/client';
 import { enqueueMany } from '../db/outbox';
+import { advanceDigestDate, subscriptionsBehind } from '../db/subscriptions';
 import { inTransaction } from '../db/transaction';
 import { OUTBOX_KINDS } from '../domain/notifications';
 import { localClock, minutesOfDay } from '../domain/local-time';
@@ -36,11 +37,7 @@ export async function runDigests(deps: DigestJobDeps): Promise<DigestRun> {
   const run: DigestRun = { enqueued: 0, failed: 0 };
   let after = '';
   for (;;) {
-    const page = await deps.prisma.channelSubscription.findMany({
-      where: { id: { gt: after }, OR: [{ lastDigestDate: null }, { lastDigestDate: { lt: latestLocalDate } }] },
-      orderBy: { id: 'asc' },
-      take: pageSize,
-    });
+    const page = await subscriptionsBehind(deps.prisma, latestLocalDate, { after, take: pageSize });
     const due = page.flatMap((subscription) => dueDigest(subscription, now));
     try {
       run.enqueued += await enqueueDigests(deps.prisma, due, now);
@@ -99,11 +96,7 @@ async function enqueueDigests(prisma: Prisma, due: DueDigest[], now: Date): Prom
     let enqueued = 0;
     for (const group of groups.values()) {
       const { subscription, localDate } = group[0]!;
-      const won = await tx.channelSubscription.updateManyAndReturn({
-        where: { id: { in: group.map((digest) => digest.subscription.id) }, lastDigestDate: subscription.lastDigestDate },
-        data: { lastDigestDate: localDate },
-        select: { teamId: true, channelId: true },
-      });
+      const won = await advanceDigestDate(tx, group.map((digest) => digest.subscription.id), subscription.lastDigestDate, localDate);
       enqueued += await enqueueMany(
         tx,
         won.map(({ teamId, channelId }) => ({

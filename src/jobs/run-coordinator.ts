@@ -1,6 +1,6 @@
 import type { RunCoordinator } from 'node-cron';
 import type { Prisma } from '../db/client';
-import { isUniqueViolation } from '../db/errors';
+import { claimFire, completeFire, pruneFires } from '../db/scheduler-leases';
 import type { Clock } from '../lib/clock';
 
 /**
@@ -17,25 +17,16 @@ export class DatabaseRunCoordinator implements RunCoordinator {
 
   async shouldRun(key: string, ttlMs: number): Promise<boolean> {
     const now = this.clock.now();
-    try {
-      await this.prisma.schedulerLease.create({
-        data: { key, owner: this.owner, expiresAt: new Date(now.getTime() + Math.max(ttlMs, 60_000)), createdAt: now },
-      });
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
+    return claimFire(this.prisma, { key, owner: this.owner, expiresAt: new Date(now.getTime() + Math.max(ttlMs, 60_000)), createdAt: now });
   }
 
   async onComplete(key: string): Promise<void> {
-    await this.prisma.schedulerLease.updateMany({ where: { key, owner: this.owner }, data: { completedAt: this.clock.now() } });
+    await completeFire(this.prisma, key, this.owner, this.clock.now());
   }
 
   /** Forgets fires older than `days`; their keys can never come back, so nothing is lost. */
   async prune(days = 7): Promise<number> {
     const before = new Date(this.clock.now().getTime() - days * 86_400_000);
-    const { count } = await this.prisma.schedulerLease.deleteMany({ where: { createdAt: { lt: before } } });
-    return count;
+    return pruneFires(this.prisma, before);
   }
 }

@@ -1,4 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
+import { findInstallation, markUninstalled, releaseRefreshLock, takeRefreshLock, upsertInstallation, type InstallationFields } from '../db/installations';
 import type { Prisma } from '../db/client';
 import type { KeyRing } from '../lib/key-ring';
 import type { Clock } from '../lib/clock';
@@ -43,10 +44,7 @@ export function createInstallationStore(deps: InstallationDeps): InstallationSto
     },
 
     async deleteInstallation(query) {
-      await deps.prisma.installation.updateMany({
-        where: { teamId: queryKey(query) },
-        data: { uninstalledAt: deps.clock.now(), secretData: '', secretKeyId: deps.keyRing.currentKeyId },
-      });
+      await markUninstalled(deps.prisma, queryKey(query), deps.clock.now(), deps.keyRing.currentKeyId);
     },
   };
 }
@@ -54,7 +52,7 @@ export function createInstallationStore(deps: InstallationDeps): InstallationSto
 async function storeInstallation(deps: InstallationDeps, installation: Installation): Promise<void> {
   const teamId = keyOf(installation);
   const sealed = deps.keyRing.sealJson(installation, aad(teamId));
-  const data = {
+  const data: InstallationFields = {
     enterpriseId: installation.enterprise?.id ?? null,
     isEnterprise: Boolean(installation.isEnterpriseInstall),
     appId: installation.appId ?? null,
@@ -66,7 +64,7 @@ async function storeInstallation(deps: InstallationDeps, installation: Installat
     botTokenExpiresAt: installation.bot?.expiresAt ? new Date(installation.bot.expiresAt * 1000) : null,
     uninstalledAt: null,
   };
-  await deps.prisma.installation.upsert({ where: { teamId }, create: { teamId, ...data }, update: data });
+  await upsertInstallation(deps.prisma, teamId, data);
 }
 
 function queryKey(query: InstallationQuery<boolean>): string {
@@ -77,7 +75,7 @@ function queryKey(query: InstallationQuery<boolean>): string {
 }
 
 async function load(deps: InstallationDeps, teamId: string): Promise<Installation | null> {
-  const row = await deps.prisma.installation.findUnique({ where: { teamId } });
+  const row = await findInstallation(deps.prisma, teamId);
   if (!row || row.uninstalledAt || !row.secretData) return null;
   return deps.keyRing.openJson<Installation>({ keyId: row.secretKeyId, ciphertext: row.secretData }, aad(teamId));
 }
@@ -94,11 +92,7 @@ export async function fetchInstallationForTeam(deps: InstallationDeps, teamId: s
   const deadline = Date.now() + LOCK_MS;
   while (Date.now() < deadline) {
     const now = deps.clock.now();
-    const { count } = await deps.prisma.installation.updateMany({
-      where: { teamId, OR: [{ refreshLockUntil: null }, { refreshLockUntil: { lt: now } }] },
-      data: { refreshLockUntil: new Date(now.getTime() + LOCK_MS) },
-    });
-    if (count === 1) {
+    if (await takeRefreshLock(deps.prisma, teamId, now, new Date(now.getTime() + LOCK_MS))) {
       try {
         installation = (await load(deps, teamId))!;
         if (!expiring(installation, now)) return installation;
@@ -107,7 +101,7 @@ export async function fetchInstallationForTeam(deps: InstallationDeps, teamId: s
         await storeInstallation(deps, installation);
         return installation;
       } finally {
-        await deps.prisma.installation.updateMany({ where: { teamId }, data: { refreshLockUntil: null } });
+        await releaseRefreshLock(deps.prisma, teamId);
       }
     }
     // Another replica is refreshing: its result is what we want.

@@ -92,6 +92,7 @@ export function describeEachDatabase(name: string, body: (db: () => TestDatabase
 
 const TABLES = [
   'OutboxMessage',
+  'ChannelPace',
   'AuditEvent',
   'Incident',
   'Credential',
@@ -101,7 +102,6 @@ const TABLES = [
   'ChannelSubscription',
   'SchedulerLease',
   'Installation',
-  'Workspace',
   'HomeViewer',
 ];
 

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../generated/postgresql/client';
+import type { AuditEvent } from '../../db/audit';
 import type { IncidentState } from '../../domain/incidents';
 import { CAUSES } from './alert';
 import { mention, slackDate } from './text';

@@ -1,6 +1,5 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../config';
-import type { Prisma } from '../../db/client';
 import type { ClaimedMessage } from '../../db/outbox';
 import { retryWhileUnavailable } from '../../db/while-unavailable';
 import { recordAlertPosted, recordDeliveryError } from '../../db/incidents';
@@ -41,7 +40,7 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   const { incident, connection, provider } = state;
   const client = await deps.clients.forTeam(incident.teamId);
   if (!client) return { status: 'failed', error: 'workspace not installed' };
-  const channel = incident.channelId ?? (await defaultChannel(deps.prisma, deps.config, incident.teamId));
+  const channel = incident.channelId ?? deps.config.slackDefaultChannel ?? null;
   if (!channel) return recordPermanent(deps, incident.id, 'no alert channel: set one on the connection or the workspace');
 
   const rendered = alertMessage({
@@ -165,9 +164,4 @@ async function notifyOwnersDirectly(deps: DeliveryDeps, incidentId: string, erro
     // Posting to a user id lands in the app's DM with that person.
     await client.chat.postMessage({ channel: owner, text }).catch((dmError: unknown) => deps.logger.warn('owner DM failed', { owner, error: dmError }));
   }
-}
-
-async function defaultChannel(prisma: Prisma, config: Config, teamId: string): Promise<string | null> {
-  const workspace = await prisma.workspace.findUnique({ where: { teamId } });
-  return workspace?.defaultChannelId ?? config.slackDefaultChannel ?? null;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Prisma } from '../../db/client';
+import { findSubscription } from '../../db/subscriptions';
 import { digestFor, type Digest } from '../../domain/digest';
 import type { DeliveryHandler } from '../../jobs/outbox-dispatcher';
 import type { Clock } from '../../lib/clock';
@@ -47,7 +48,7 @@ export function digestPostHandler(deps: DigestDeliveryDeps): DeliveryHandler {
   const render = digestRenderer(deps);
   return async (message) => {
     const { teamId, channelId } = digestPayload.parse(message.payload);
-    const subscription = await deps.prisma.channelSubscription.findUnique({ where: { teamId_channelId: { teamId, channelId } } });
+    const subscription = await findSubscription(deps.prisma, teamId, channelId);
     if (!subscription) return { status: 'sent', result: { skipped: 'unsubscribed' } };
     const rendered = await render(teamId, { quiet: subscription.quiet });
     if (!rendered) return { status: 'sent', result: { skipped: 'quiet' } };

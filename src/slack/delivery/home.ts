@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { homeRefreshSuperseded, recentHomeViewers } from '../../domain/home';
+import { recentHomeViewers } from '../../db/home-viewers';
+import { newerPendingRow } from '../../db/outbox';
 import type { DeliveryHandler } from '../../jobs/outbox-dispatcher';
 import { slackFailure } from '../call-outcome';
 import type { SlackClients } from '../clients';
@@ -12,7 +13,7 @@ const refreshPayload = z.object({ teamId: z.string().min(1) });
 export function homeRefreshHandler(deps: HomeDeps & { clients: SlackClients }): DeliveryHandler {
   return async (message) => {
     const { teamId } = refreshPayload.parse(message.payload);
-    if (await homeRefreshSuperseded(deps.prisma, message)) return { status: 'sent', result: { superseded: true } };
+    if (await newerPendingRow(deps.prisma, message)) return { status: 'sent', result: { superseded: true } };
     const viewers = await recentHomeViewers(deps.prisma, teamId, deps.clock.now());
     if (viewers.length === 0) return { status: 'sent', result: { published: 0 } };
     const client = await deps.clients.forTeam(teamId);

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Prisma } from '../../db/client';
-import { recordHomeVisit } from '../../domain/home';
+import { recordHomeVisit } from '../../db/home-viewers';
 import { loadWorkspaceConnections } from '../../domain/overview';
 import type { Clock } from '../../lib/clock';
 import type { Catalog } from '../../providers/catalog';

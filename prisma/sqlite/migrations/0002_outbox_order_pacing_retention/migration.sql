@@ -17,3 +17,5 @@ CREATE INDEX "OutboxMessage_state_createdAt_idx" ON "OutboxMessage"("state", "cr
 -- CreateIndex
 CREATE UNIQUE INDEX "OutboxMessage_orderKey_seq_key" ON "OutboxMessage"("orderKey", "seq");
 
+-- DropTable: per-workspace settings were never written (the default channel is SLACK_DEFAULT_CHANNEL)
+DROP TABLE "Workspace";

@@ -1,0 +1,36 @@
+import type { Prisma, Tx } from './client';
+
+/**
+ * Every read and write of the HomeViewer table: who looked at App Home lately. Their Home tab is
+ * republished when a status changes, so a page left open stays current without republishing for the
+ * whole workspace.
+ */
+
+type Client = Prisma | Tx;
+
+const HOME_VIEWER_DAYS = 30;
+
+const viewerCutoff = (now: Date) => new Date(now.getTime() - HOME_VIEWER_DAYS * 86_400_000);
+
+export async function recordHomeVisit(db: Client, teamId: string, userId: string, at: Date): Promise<void> {
+  await db.homeViewer.upsert({
+    where: { teamId_userId: { teamId, userId } },
+    create: { teamId, userId, lastOpenedAt: at },
+    update: { lastOpenedAt: at },
+  });
+}
+
+export async function recentHomeViewers(db: Client, teamId: string, now: Date): Promise<string[]> {
+  const viewers = await db.homeViewer.findMany({
+    where: { teamId, lastOpenedAt: { gte: viewerCutoff(now) } },
+    orderBy: { lastOpenedAt: 'desc' },
+    select: { userId: true },
+  });
+  return viewers.map((viewer) => viewer.userId);
+}
+
+/** A plain query: it runs in every status change's transaction. */
+export async function anyRecentHomeViewer(db: Client, teamId: string, now: Date): Promise<boolean> {
+  const viewers = await db.$queryRaw<unknown[]>`SELECT 1 FROM "HomeViewer" WHERE "teamId" = ${teamId} AND "lastOpenedAt" >= ${viewerCutoff(now)} LIMIT 1`;
+  return viewers.length > 0;
+}
