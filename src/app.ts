@@ -34,7 +34,7 @@ import { slackDeliveryHandlers } from './slack/delivery';
 import { registerActions } from './slack/listeners/actions';
 import { sameWorkspaceOnly } from './slack/tenancy';
 import { registerEvents } from './slack/listeners/events';
-import { reauthorizeStarter } from './slack/reauthorize';
+import { reauthorizeStarter } from './slack/reauth-request';
 import { slackRouteGuard } from './http/slack-guard';
 import { mountOAuthRoutes } from './http/oauth-routes';
 

@@ -4,8 +4,7 @@ import type { ConnectionKind } from '../lib/provider-ids';
 import type { Prisma, Tx } from './client';
 import { parseJson } from './json';
 
-export const CONNECTION_STATUSES = ['connected', 'authorization_required', 'degraded', 'disabled'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export type ConnectionStatus = 'connected' | 'authorization_required' | 'degraded' | 'disabled';
 
 /** A connection as the rest of the app sees it: JSON columns parsed, never any credential. */
 export interface Connection {

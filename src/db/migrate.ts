@@ -29,7 +29,7 @@ const MIGRATIONS_TABLE = '_reconnect_migrations';
 // Any constant works; it only has to be the same in every replica.
 const ADVISORY_LOCK_ID = 727_001;
 
-export function migrationsDir(kind: DatabaseTarget['kind']): string {
+function migrationsDir(kind: DatabaseTarget['kind']): string {
   // Compiled code runs from dist/src/db, sources from src/db: find the project root either way.
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'prisma', 'models.prisma'))) {

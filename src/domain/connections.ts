@@ -16,7 +16,7 @@ import { changeStatus, type StatusEngineDeps } from './status-engine';
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'expected a Slack user id such as U012ABCDEF');
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,20}$/, 'expected a Slack channel id such as C012ABCDEF');
 
-export const credentialsSchema = z
+const credentialsSchema = z
   .object({
     accessToken: z.string().min(1).max(8000).optional(),
     refreshToken: z.string().min(1).max(8000).optional(),
@@ -50,7 +50,6 @@ export const connectionPatchSchema = z
   })
   .strict();
 
-export type NewConnectionInput = z.input<typeof newConnectionSchema>;
 export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
 
 export interface ConnectionDeps {

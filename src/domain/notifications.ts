@@ -23,8 +23,6 @@ export const OUTBOX_KINDS = {
   webhookReauthorized: 'webhook.reauthorized',
 } as const;
 
-export type OutboxKind = (typeof OUTBOX_KINDS)[keyof typeof OUTBOX_KINDS];
-
 export type ThreadEvent =
   | { event: 'reopened' }
   | { event: 'acknowledged'; userId: string }

@@ -21,7 +21,7 @@ const countsSchema = z
   })
   .strict();
 
-export const ingestEventSchema = z
+const ingestEventSchema = z
   .object({
     eventId: z.string().min(1).max(200),
     connectionId: z.string().min(1).max(100).optional(),

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps } from '../domain/reauth-flow';
+import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps } from '../domain/reauth-complete';
 import { HTTP_STATUS } from './errors';
-import { hashToken } from '../domain/reauthorization';
+import { hashToken } from '../domain/reauth-start';
 import type { Metrics } from '../lib/metrics';
 import { apiKeyFormPage, resultPage } from './pages';
 import { readBody, sendHtml, type Router } from './router';

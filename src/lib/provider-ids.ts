@@ -11,11 +11,9 @@ export const BUILT_IN_OAUTH_PROVIDER_IDS = [
   'hubspot',
 ] as const;
 
-export const GENERIC_PROVIDER_IDS = ['generic_oauth2', 'generic_api_key'] as const;
+const GENERIC_PROVIDER_IDS = ['generic_oauth2', 'generic_api_key'] as const;
 
 export const PROVIDER_IDS = [...BUILT_IN_OAUTH_PROVIDER_IDS, ...GENERIC_PROVIDER_IDS] as const;
-
-export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export const CONNECTION_KINDS = ['ad_platform', 'crm', 'integration'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

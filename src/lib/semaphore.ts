@@ -1,5 +1,5 @@
 /** Counting semaphore; a released slot passes straight to the longest waiter. */
-export class Semaphore {
+class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 

@@ -18,13 +18,13 @@ export const DISCONNECT_REASONS = [
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
 /** paused: resumes with no gap; backfilled: missed data is sent after reconnecting; lost: can't be recovered. */
-export const STREAM_EFFECTS = ['paused', 'backfilled', 'lost'] as const;
+const STREAM_EFFECTS = ['paused', 'backfilled', 'lost'] as const;
 export type StreamEffect = (typeof STREAM_EFFECTS)[number];
 
-export const COUNT_KEYS = ['queuedTouchpoints', 'adsCreated'] as const;
+const COUNT_KEYS = ['queuedTouchpoints', 'adsCreated'] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];
 
-export const streamSchema = z.object({
+const streamSchema = z.object({
   /** Stable id, sent in the `connection.reauthorized` webhook's `backfill` list. */
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
   /** Short noun phrase for Slack, e.g. "Cost data". */
@@ -48,7 +48,7 @@ export type Stream = z.infer<typeof streamSchema>;
  * when every given condition holds; the first matching rule wins. `path` is a dotted path into the JSON
  * body (e.g. `error`, `error.code`, `status`); `equals` compares values, `includes` looks for a substring.
  */
-export const errorRuleSchema = z.object({
+const errorRuleSchema = z.object({
   classification: z.enum(['needs_reauth', 'transient']),
   reason: z.enum(DISCONNECT_REASONS).optional(),
   httpStatus: z.array(z.number().int().min(100).max(599)).optional(),
@@ -58,7 +58,7 @@ export const errorRuleSchema = z.object({
 });
 export type ErrorRule = z.infer<typeof errorRuleSchema>;
 
-export const identitySchema = z.object({
+const identitySchema = z.object({
   /** Endpoint that tells who the token belongs to; `{accessToken}` in the URL is replaced (HubSpot). */
   url: z.string().url(),
   method: z.enum(['GET', 'POST']).default('GET'),
@@ -68,9 +68,8 @@ export const identitySchema = z.object({
   labelPath: z.string().optional(),
   headers: z.record(z.string(), z.string()).default({}),
 });
-export type Identity = z.infer<typeof identitySchema>;
 
-export const oauth2AuthSchema = z.object({
+const oauth2AuthSchema = z.object({
   type: z.literal('oauth2'),
   authorizeUrl: z.string().url(),
   tokenUrl: z.string().url(),
@@ -89,7 +88,7 @@ export const oauth2AuthSchema = z.object({
 });
 export type OAuth2Auth = z.infer<typeof oauth2AuthSchema>;
 
-export const apiKeyAuthSchema = z.object({
+const apiKeyAuthSchema = z.object({
   type: z.literal('api_key'),
   /** Endpoint called with the key to check it and read the account. */
   probeUrl: z.string().url(),

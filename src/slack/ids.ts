@@ -12,4 +12,3 @@ export const SNOOZE_OPTIONS = [
   { value: '1d', label: '1 day', minutes: 1440 },
 ] as const;
 
-export type SnoozeValue = (typeof SNOOZE_OPTIONS)[number]['value'];

@@ -2,7 +2,7 @@ import type { Prisma } from '../db/client';
 import { reserveChannelSlot } from '../db/channel-pace';
 
 /** Slack allows about one message per second per channel (docs.slack.dev/apis/web-api/rate-limits). */
-export const CHANNEL_GAP_MS = 1000;
+const CHANNEL_GAP_MS = 1000;
 
 /** Waits for this channel's next turn, shared with every other replica through the database. */
 export async function waitForChannelTurn(prisma: Prisma, teamId: string, channelId: string): Promise<void> {

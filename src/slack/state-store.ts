@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { InstallURLOptions, StateStore } from '@slack/oauth';
 import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import type { Prisma } from '../db/client';
-import { hashToken } from '../domain/reauthorization';
+import { hashToken } from '../domain/reauth-start';
 
 /**
  * Slack install `state` kept in the database so each one works once (the default JWT store can be

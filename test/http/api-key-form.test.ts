@@ -3,7 +3,7 @@ import { adminRequest, postIngest } from '../support/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
 import { loadSecrets } from '../../src/db/credentials';
-import { startReauthorization } from '../../src/domain/reauthorization';
+import { startReauthorization } from '../../src/domain/reauth-start';
 
 const OWNER = 'U0OWNER01';
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { startReauthorization } from '../../src/domain/reauthorization';
+import { startReauthorization } from '../../src/domain/reauth-start';
 import { signBody } from '../../src/lib/signature';
 import { databaseKinds } from '../support/databases';
 import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';

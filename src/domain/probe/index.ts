@@ -12,7 +12,7 @@ export { runProbeSweep } from './sweep';
 export type { ProbeDeps, ProbeOutcome, ProbeResult, ProbeSettings, SweepCounts, SweepOptions } from './types';
 
 /** Probes one connection now, records the result and returns the connection as it is afterwards. */
-export async function probeConnection(deps: ProbeDeps, connection: Connection): Promise<ProbeOutcome> {
+async function probeConnection(deps: ProbeDeps, connection: Connection): Promise<ProbeOutcome> {
   const verdict = await probeAndRecord(deps, connection);
   const after = (await findConnection(deps.prisma, connection.id)) ?? connection;
   return { result: verdict.result, ...explain(verdict), connection: after };

@@ -1,4 +1,4 @@
-import type { ReauthStart } from '../../domain/reauthorization';
+import type { ReauthStart } from '../../domain/reauth-start';
 import { mention } from './text';
 
 /**

@@ -2,7 +2,7 @@
 
 export type Block = { type: string } & Record<string, unknown>;
 
-export function truncate(text: string, max: number): string {
+function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 

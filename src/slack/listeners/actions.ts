@@ -5,7 +5,7 @@ import { ACTION_IDS, SNOOZE_OPTIONS } from '../ids';
 import { detailsText } from '../blocks/details';
 import { auditTrail } from '../../db/audit';
 import { loadIncidentState } from '../../domain/incidents';
-import type { ReauthorizeStarter } from '../reauthorize';
+import type { ReauthorizeStarter } from '../reauth-request';
 
 /** Alert buttons. Each acks first (Slack wants an answer within 3 s), then calls one domain function. */
 

@@ -8,7 +8,7 @@ import { canonicalTimeZone } from '../../domain/local-time';
 import { matchByName, normalizeName } from '../../domain/name-match';
 import { loadWorkspaceConnections, type WorkspaceConnection } from '../../domain/overview';
 import type { ProbeOutcome } from '../../domain/probe';
-import { startReauthorization, type ReauthDeps } from '../../domain/reauthorization';
+import { startReauthorization, type ReauthDeps } from '../../domain/reauth-start';
 import { subscribe, unsubscribe } from '../../domain/subscriptions';
 import {
   checkAnswer,

@@ -1,6 +1,6 @@
 import type { Prisma } from '../db/client';
 import { findIncident } from '../db/incidents';
-import { startReauthorization, type ReauthDeps } from '../domain/reauthorization';
+import { startReauthorization, type ReauthDeps } from '../domain/reauth-start';
 import { reauthAnswer } from './blocks/reauthorize';
 
 /** Turns a Reauthorize click into the answer the person sees (the same words as `/reconnect reauth`). */

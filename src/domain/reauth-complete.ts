@@ -15,11 +15,12 @@ import type { AccountIdentity, TokenSet } from '../oauth/types';
 import { openIncidentOf } from '../db/incidents';
 import { applyStatusChange, type StatusEngineDeps } from './status-engine';
 import { notify } from './notifications';
-import { hashToken } from './reauthorization';
+import { hashToken } from './reauth-start';
 import type { ThreadEvent } from './notifications';
 
 /**
- * From an opened reauthorize link to stored credentials. The link is single-use; the OAuth `state` is
+ * The second and last step of reauthorizing (after reauth-start.ts): from an opened link through the
+ * provider's consent to stored credentials. The link is single-use; the OAuth `state` is
  * single-use, expires, is bound to the provider and to the browser that started the flow (a cookie),
  * and the account that consented must be the connection's account before anything is stored.
  */
