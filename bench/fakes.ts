@@ -1,11 +1,11 @@
 import { fork } from 'node:child_process';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startFakeSlack } from '../test/fakes/fake-slack';
 import { wallClock } from './stats';
 
 /**
- * Just enough of Slack's Web API and of an OAuth token endpoint for the benchmark, kept out of test/
- * because the build (tsconfig.build.json) compiles src/ and bench/ only. They run in a child process:
+ * The tests' fake Slack and just enough of an OAuth token endpoint for the benchmark. They run in a child process:
  * in the app's process their CPU and memory would be charged to the app, which the real Slack and a real
  * provider never are. They stamp each request's arrival, where the benchmark's latencies end.
  */
@@ -65,6 +65,7 @@ export interface TimedAnswer {
 }
 
 export const BENCH_TEAM = { id: 'T0BENCH01', name: 'Reconnect Bench', domain: 'reconnect-bench' };
+export const BENCH_BOT_TOKEN = 'xoxb-bench-token';
 
 type FromFakes =
   | { type: 'ready'; slackUrl: string; tokenUrl: string }
@@ -152,29 +153,16 @@ if (require.main === module) {
 
 async function serve(tokenLatencyMs: number): Promise<void> {
   const send = (message: FromFakes) => void process.send!(message);
-  let sequence = 0;
-  const slack = http.createServer((req, res) => {
-    void readForm(req).then((args) => {
-      const at = wallClock();
-      const method = new URL(req.url ?? '/', 'http://bench').pathname.replace(/^\/api\//, '');
-      sequence += 1;
-      const ts = `1700000000.${String(sequence).padStart(6, '0')}`;
-      switch (method) {
-        case 'chat.postMessage': {
-          const channel = String(args.channel);
-          send({ type: 'post', post: { channel, at, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) } });
-          return json(res, { ok: true, channel, ts, message: { ts, text: args.text } });
-        }
-        case 'auth.test':
-          return json(res, { ok: true, url: `https://${BENCH_TEAM.domain}.slack.com/`, team: BENCH_TEAM.name, team_id: BENCH_TEAM.id, user_id: 'U0BENCHBOT', bot_id: 'B0BENCHBOT' });
-        case 'users.info':
-          return json(res, { ok: true, user: { id: String(args.user), name: 'bench', is_admin: false, tz: 'UTC' } });
-        default:
-          return json(res, { ok: true, channel: args.channel, ts });
-      }
-    });
+  // The tests' fake Slack, in this process; only the arrival of each post crosses to the benchmark.
+  const slack = await startFakeSlack({
+    team: BENCH_TEAM,
+    botTokens: [BENCH_BOT_TOKEN],
+    now: wallClock,
+    onCall: (call) => {
+      if (call.method !== 'chat.postMessage') return;
+      send({ type: 'post', post: { channel: String(call.args.channel), at: call.at, ...(call.args.thread_ts ? { threadTs: String(call.args.thread_ts) } : {}) } });
+    },
   });
-
   const stats: TokenStats = { requests: 0, maxInFlight: 0 };
   let inFlight = 0;
   // Grants every refresh, rotating the refresh token as most providers do.
@@ -195,8 +183,8 @@ async function serve(tokenLatencyMs: number): Promise<void> {
     else if (message.type === 'timedPost') void timedPost(message).then((answer) => send({ type: 'timed', id: message.id, answer }));
     else void openLoop(message.requests, message.perSecond).then((answers) => send({ type: 'loaded', id: message.id, answers }));
   });
-  const [slackUrl, tokensUrl] = await Promise.all([listen(slack), listen(tokens)]);
-  send({ type: 'ready', slackUrl, tokenUrl: `${tokensUrl}/token` });
+  const tokensUrl = await listen(tokens);
+  send({ type: 'ready', slackUrl: slack.url.replace(/\/api\/$/, ''), tokenUrl: `${tokensUrl}/token` });
 }
 
 async function timedPost(request: { url: string; headers: Record<string, string>; body: string }): Promise<TimedAnswer> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createApp, type ReconnectApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createConnection } from '../src/domain/connections';
-import { startFakeSlack } from '../test/support/fake-slack';
+import { startFakeSlack } from '../test/fakes/fake-slack';
 import { runInterleaving, type Replica } from '../test/support/interleavings';
 
 /**

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { DatabaseKind } from '../src/db/database-url';
-import { startFakes } from './fakes';
+import { BENCH_BOT_TOKEN, startFakes } from './fakes';
 import { interleavings, type InterleavingSummary } from './interleavings';
 import { clickToAck, digests, ingestToPost, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
 import { megabytes, ms, percentile, RssSampler } from './stats';
@@ -89,7 +89,7 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
   sampler.mark();
   const started = performance.now();
   const fakes = await startFakes(SETTINGS.probe.latencyMs);
-  const secrets = { ingest: randomBytes(24).toString('hex'), signing: randomBytes(24).toString('hex'), botToken: 'xoxb-bench-token' };
+  const secrets = { ingest: randomBytes(24).toString('hex'), signing: randomBytes(24).toString('hex'), botToken: BENCH_BOT_TOKEN };
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { escapeHtml } from '../src/http/pages';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack, type StoredMessage } from '../test/support/fake-slack';
-import { startFakeOAuthProvider } from '../test/support/fake-oauth-provider';
-import { adminRequest, postIngest } from '../test/support/ingest-requests';
-import { blockAction, blockActionPayload, eventCallback, postSigned, slashCommand, type SlackRequest } from '../test/support/slack-requests';
+import { blocksHtml, byline, content, ephemeral, findElement, str, textOf, userNames, type Json } from './block-kit-html';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack, type StoredMessage } from '../test/fakes/fake-slack';
+import { startFakeOAuthProvider } from '../test/fakes/fake-oauth-provider';
+import { adminRequest, postIngest } from '../test/fakes/ingest-requests';
+import { blockAction, blockActionPayload, eventCallback, postSigned, slashCommand, type SlackRequest } from '../test/fakes/slack-requests';
 import { freePort } from '../test/support/test-app';
 
 /**
@@ -24,14 +25,13 @@ const TEAM_ID = FAKE_SLACK_DEFAULTS.team.id;
 const CHANNEL = { id: 'C0DEMO001', name: 'data-alerts' };
 const USER = { id: 'U0DEMO001', name: 'alex' };
 const TEAMMATE = { id: 'U0DEMO002', name: 'sam' };
-const NAMES: Record<string, string> = { [USER.id]: USER.name, [TEAMMATE.id]: TEAMMATE.name };
+userNames.set(USER.id, USER.name).set(TEAMMATE.id, TEAMMATE.name);
 const AD_ACCOUNT = '123-456-7890';
 const WAREHOUSE_ACCOUNT = 'wh-eu-1';
 /** The drop is reported as if it happened a while ago, so the alert has an outage length worth reading. */
 const OUTAGE_MINUTES = 95;
 
 type Tab = 'channel' | 'home';
-type Json = Record<string, unknown>;
 
 export interface Demo {
   /** The demo page. */
@@ -334,162 +334,6 @@ setInterval(async () => {
       : '';
     return `<div class="home">${view ? blocksHtml(view.blocks, { tab: 'home' }) : '<p class="muted">Opening App Home…</p>'}</div>${modalHtml}`;
   }
-}
-
-// ---- Block Kit → HTML ---------------------------------------------------------------------------
-
-/** Where a click on a rendered element is sent: a channel message (by ts) or App Home. */
-type Target = { tab: 'channel'; ts: string } | { tab: 'home' };
-
-function content(blocks: unknown, text: string, target: Target): string {
-  return Array.isArray(blocks) && blocks.length ? blocksHtml(blocks, target) : `<div class="text">${mrkdwn(text)}</div>`;
-}
-
-function blocksHtml(blocks: unknown, target: Target): string {
-  return (Array.isArray(blocks) ? blocks : []).filter(isJson).map((block) => blockHtml(block, target)).join('');
-}
-
-function blockHtml(block: Json, target: Target): string {
-  const blockId = str(block.block_id) ?? '';
-  switch (block.type) {
-    case 'header':
-      return `<h3 class="header">${escapeHtml(textOf(block.text))}</h3>`;
-    case 'section': {
-      const accessory = isJson(block.accessory) ? elementHtml(block.accessory, blockId, target) : '';
-      return `<div class="section"><div class="text">${textHtml(block.text)}</div>${accessory}</div>`;
-    }
-    case 'context':
-      return `<div class="context">${(Array.isArray(block.elements) ? block.elements : []).map((element) => `<span>${textHtml(element)}</span>`).join('')}</div>`;
-    case 'actions':
-      return `<div class="actions">${(Array.isArray(block.elements) ? block.elements : []).filter(isJson).map((element) => elementHtml(element, blockId, target)).join('')}</div>`;
-    default:
-      return `<div class="muted">[${escapeHtml(String(block.type))} block]</div>`;
-  }
-}
-
-function elementHtml(element: Json, blockId: string, target: Target): string {
-  const actionId = str(element.action_id) ?? '';
-  const fields = [
-    ['tab', target.tab],
-    ['ts', target.tab === 'channel' ? target.ts : ''],
-    ['blockId', blockId],
-    ['actionId', actionId],
-  ]
-    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value ?? '')}">`)
-    .join('');
-  if (element.type === 'button') {
-    const style = element.style === 'primary' || element.style === 'danger' ? ` ${element.style}` : '';
-    return `<form method="post" action="/click">${fields}<button class="btn${style}">${escapeHtml(textOf(element.text))}</button></form>`;
-  }
-  if (element.type === 'static_select') {
-    const options = (Array.isArray(element.options) ? element.options : [])
-      .filter(isJson)
-      .map((option) => `<option value="${escapeHtml(str(option.value) ?? '')}">${escapeHtml(textOf(option.text))}</option>`)
-      .join('');
-    const placeholder = textOf(element.placeholder);
-    // Slack sends the choice as soon as it is made; there is no submit button.
-    return `<form method="post" action="/click">${fields}<select class="btn" name="option" aria-label="${escapeHtml(placeholder)}" onchange="this.form.submit()"><option value="" selected disabled>${escapeHtml(placeholder)}</option>${options}</select></form>`;
-  }
-  return '';
-}
-
-function ephemeral(args: Json, at: number): string {
-  return `<article class="message ephemeral"><div class="avatar" aria-hidden="true">R</div><div class="body"><div class="only">Only visible to you</div>${byline(
-    'Reconnect',
-    at,
-  )}${content(args.blocks, str(args.text) ?? '', { tab: 'channel', ts: '' })}</div></article>`;
-}
-
-function byline(name: string, at: number | undefined): string {
-  const time = at === undefined ? '' : `<time>${escapeHtml(clockTime(new Date(at)))}</time>`;
-  return `<div class="byline"><b>${escapeHtml(name)}</b><span class="badge">APP</span>${time}</div>`;
-}
-
-function textHtml(text: unknown): string {
-  if (!isJson(text)) return '';
-  return text.type === 'mrkdwn' ? mrkdwn(str(text.text) ?? '') : escapeHtml(str(text.text) ?? '');
-}
-
-function textOf(text: unknown): string {
-  return isJson(text) ? (str(text.text) ?? '') : '';
-}
-
-/**
- * Slack mrkdwn as HTML (docs.slack.dev, "Formatting text for app surfaces"): `<…>` links, mentions and
- * dates, `code`, *bold*, _italic_ and ~strike~. Slack escapes only &, < and > in text, so `<` always opens
- * a control sequence. Rendered pieces are held aside while the rest is escaped and formatted.
- */
-function mrkdwn(source: string): string {
-  const held: string[] = [];
-  // A private-use character marks held pieces; it is removed from the input so nothing can forge one.
-  const hold = (html: string) => `\uE000${held.push(html) - 1}\uE000`;
-  const restore = (text: string): string => text.replace(/\uE000(\d+)\uE000/g, (_, index: string) => restore(held[Number(index)] ?? ''));
-  const text = escapeHtml(
-    unescapeSlack(
-      source
-        .replace(/\uE000/g, '')
-        .replace(/<([^<>\n]+)>/g, (_, inner: string) => hold(controlSequence(inner)))
-        .replace(/`([^`\n]+)`/g, (_, code: string) => hold(`<code>${escapeHtml(unescapeSlack(code))}</code>`)),
-    ),
-  )
-    .replace(/(^|[^\w*])\*([^*\n]+)\*(?![\w*])/g, '$1<b>$2</b>')
-    .replace(/(^|[^\w_])_([^_\n]+)_(?![\w_])/g, '$1<i>$2</i>')
-    .replace(/(^|[^\w~])~([^~\n]+)~(?![\w~])/g, '$1<s>$2</s>');
-  return restore(text);
-}
-
-function controlSequence(inner: string): string {
-  const bar = inner.indexOf('|');
-  const target = bar < 0 ? inner : inner.slice(0, bar);
-  const label = bar < 0 ? undefined : unescapeSlack(inner.slice(bar + 1));
-  if (target.startsWith('@')) return `<span class="mention">@${escapeHtml(label ?? NAMES[target.slice(1)] ?? target.slice(1))}</span>`;
-  if (target.startsWith('#')) return `<span class="mention">#${escapeHtml(label ?? target.slice(1))}</span>`;
-  if (target.startsWith('!date^')) return escapeHtml(slackDate(target, label ?? ''));
-  if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(label ?? target.slice(1))}</span>`;
-  const href = unescapeSlack(target);
-  if (/^(https?:|mailto:)/i.test(href)) return `<a href="${escapeHtml(href)}">${escapeHtml(label ?? href)}</a>`;
-  return escapeHtml(unescapeSlack(`<${inner}>`));
-}
-
-/** `<!date^1700000000^{date_short_pretty} at {time}|fallback>`: Slack shows it in the reader's time zone. */
-function slackDate(target: string, fallback: string): string {
-  const [, seconds, format = ''] = target.split('^');
-  const date = new Date(Number(seconds) * 1000);
-  if (Number.isNaN(date.getTime())) return fallback;
-  const tokens: Record<string, string> = {
-    date_short: date.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' }),
-    date_short_pretty: prettyDay(date) ?? date.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' }),
-    time: clockTime(date),
-  };
-  const unknown = [...format.matchAll(/\{(\w+)\}/g)].some((match) => tokens[match[1] ?? ''] === undefined);
-  return unknown ? fallback : format.replace(/\{(\w+)\}/g, (_, name: string) => tokens[name] ?? '');
-}
-
-function prettyDay(date: Date): string | undefined {
-  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toDateString();
-  return { [day(-1)]: 'yesterday', [day(0)]: 'today', [day(1)]: 'tomorrow' }[date.toDateString()];
-}
-
-function clockTime(date: Date): string {
-  return date.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
-}
-
-function unescapeSlack(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-function findElement(blocks: unknown, blockId: string, actionId: string): Json | undefined {
-  const block = (Array.isArray(blocks) ? blocks : []).filter(isJson).find((candidate) => candidate.block_id === blockId);
-  const elements = [...(Array.isArray(block?.elements) ? block.elements : []), block?.accessory];
-  return elements.filter(isJson).find((element) => element.action_id === actionId);
-}
-
-function isJson(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 function version(html: string): string {

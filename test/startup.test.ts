@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createCore } from '../src/app';
 import { loadConfig } from '../src/config';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from './support/databases';
-import { adminRequest } from './support/ingest-requests';
+import { adminRequest } from './fakes/ingest-requests';
 import { startTestApp } from './support/test-app';
 
 const root = path.join(__dirname, '..');

@@ -12,7 +12,7 @@ import { KeyRing } from '../../src/lib/key-ring';
 import { refreshAccessToken } from '../../src/oauth';
 import { FakeClock } from '../support/clock';
 import { databaseKinds, dropDatabase, freshDatabaseUrl, truncateAll } from '../support/databases';
-import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 import { waitFor } from '../support/wait';
 
 const START = '2026-11-23T09:00:00Z';

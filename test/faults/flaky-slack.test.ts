@@ -1,7 +1,7 @@
 import { databaseKinds } from '../support/databases';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { adminRequest, postIngest } from '../support/ingest-requests';
-import { fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 

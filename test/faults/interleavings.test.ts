@@ -1,8 +1,8 @@
 import { databaseKinds } from '../support/databases';
-import { adminRequest } from '../support/ingest-requests';
+import { adminRequest } from '../fakes/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack';
-import { fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 import { runInterleaving } from '../support/interleavings';
 
 /**

@@ -1,8 +1,8 @@
 import { openDatabase, type Database } from '../../src/db/client';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { adminRequest, postIngest } from '../support/ingest-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { privatePostgresSkipReason, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { isRunning, startReplica, stopReplica, type ReplicaProcess } from '../support/replica-process';
 import { TEST_SECRETS } from '../support/test-app';
 import { waitFor } from '../support/wait';

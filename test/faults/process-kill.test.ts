@@ -1,8 +1,8 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from '../support/databases';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack, type FakeSlackCall } from '../support/fake-slack';
-import { adminRequest, postIngest } from '../support/ingest-requests';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack, type FakeSlackCall } from '../fakes/fake-slack';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { killReplica, startReplica, stopReplica, type ReplicaProcess } from '../support/replica-process';
 import { TEST_SECRETS } from '../support/test-app';
 import { waitFor } from '../support/wait';

@@ -1,9 +1,9 @@
 import { openDatabase, type Database } from '../../src/db/client';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from '../support/databases';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { adminRequest, postIngest } from '../support/ingest-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { killReplica, logLines, startReplicas, stopReplica, type LogLine, type ReplicaProcess } from '../support/replica-process';
-import { blockAction, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { blockAction, postSigned, TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { TEST_SECRETS } from '../support/test-app';
 import { waitFor } from '../support/wait';
 

@@ -2,11 +2,11 @@ import { openDatabase, type Database } from '../../src/db/client';
 import { loadSecrets } from '../../src/db/credentials';
 import { KeyRing } from '../../src/lib/key-ring';
 import { databaseKinds, dropDatabase, freshDatabaseUrl } from '../support/databases';
-import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { adminRequest } from '../support/ingest-requests';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { adminRequest } from '../fakes/ingest-requests';
 import { killReplica, logLines, startReplicas, stopReplica, type ReplicaProcess } from '../support/replica-process';
-import { TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { TEST_SECRETS } from '../support/test-app';
 import { waitFor } from '../support/wait';
 

@@ -1,5 +1,5 @@
 import { databaseKinds, truncateAll } from '../support/databases';
-import { adminRequest, tableCounts } from '../support/ingest-requests';
+import { adminRequest, tableCounts } from '../fakes/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const base = {

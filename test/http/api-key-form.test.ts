@@ -1,7 +1,7 @@
 import { databaseKinds, truncateAll } from '../support/databases';
-import { adminRequest, postIngest } from '../support/ingest-requests';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 import { loadSecrets } from '../../src/db/credentials';
 import { startReauthorization } from '../../src/domain/reauth-start';
 

@@ -1,8 +1,8 @@
 import { databaseKinds } from '../support/databases';
-import { postIngest, adminRequest } from '../support/ingest-requests';
+import { postIngest, adminRequest } from '../fakes/ingest-requests';
 import { startTestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS } from '../support/fake-slack';
-import { fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS } from '../fakes/fake-slack';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 import { waitFor } from '../support/wait';
 
 for (const { kind, skip } of databaseKinds()) {

@@ -1,5 +1,5 @@
 import { databaseKinds, truncateAll } from '../support/databases';
-import { adminRequest, postIngest, tableCounts } from '../support/ingest-requests';
+import { adminRequest, postIngest, tableCounts } from '../fakes/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { signBody } from '../../src/lib/signature';
 

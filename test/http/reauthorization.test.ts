@@ -1,10 +1,10 @@
 import { databaseKinds, truncateAll } from '../support/databases';
-import { adminRequest, postIngest } from '../support/ingest-requests';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
-import { blockAction, postSigned, fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver';
+import { blockAction, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { loadSecrets } from '../../src/db/credentials';
 import { verifySignature } from '../../src/lib/signature';
 import { waitFor } from '../support/wait';

@@ -13,7 +13,8 @@ import { Metrics } from '../../src/lib/metrics';
 import { buildCatalog } from '../../src/providers/catalog';
 import { FakeClock } from '../support/clock';
 import { describeEachDatabase } from '../support/databases';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack } from '../support/fake-slack';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
+import { validateBlocks } from '../fakes/block-kit';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
 const catalog = buildCatalog({});

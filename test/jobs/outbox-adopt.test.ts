@@ -1,9 +1,9 @@
 import { WebClient } from '@slack/web-api';
 import { databaseKinds } from '../support/databases';
-import { adminRequest } from '../support/ingest-requests';
+import { adminRequest } from '../fakes/ingest-requests';
 import { startTestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 import { claim } from '../../src/db/outbox';
 import { ALERT_EVENT_TYPE } from '../../src/slack/delivery/alert';
 import { dropNow } from '../support/status';

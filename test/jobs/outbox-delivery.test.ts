@@ -1,8 +1,8 @@
 import { databaseKinds, describeEachDatabase, truncateAll } from '../support/databases';
-import { adminRequest } from '../support/ingest-requests';
+import { adminRequest } from '../fakes/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 import { claim, enqueue } from '../../src/db/outbox';
 import { dropNow } from '../support/status';
 import { waitFor } from '../support/wait';

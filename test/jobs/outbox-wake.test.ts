@@ -1,9 +1,9 @@
 import { databaseKinds } from '../support/databases';
-import { adminRequest } from '../support/ingest-requests';
+import { adminRequest } from '../fakes/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { fakeSlackEnv } from '../support/slack-requests';
-import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { fakeSlackEnv } from '../fakes/slack-requests';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 import { runProbeSweep } from '../../src/domain/probe';
 import { probeDepsFromCore } from '../../src/app';
 import { waitFor } from '../support/wait';

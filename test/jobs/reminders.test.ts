@@ -11,7 +11,7 @@ import { Metrics } from '../../src/lib/metrics';
 import { buildCatalog } from '../../src/providers/catalog';
 import { FakeClock } from '../support/clock';
 import { describeEachDatabase } from '../support/databases';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../support/fake-slack';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
 const CHANNEL = 'C0ALERTS1';

@@ -1,8 +1,8 @@
 import { databaseKinds } from '../support/databases';
-import { adminRequest, postIngest } from '../support/ingest-requests';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 
 /** Two replicas on one database share the outbox: every alert goes out exactly once. */
 for (const { kind, skip } of databaseKinds()) {

@@ -5,7 +5,7 @@ import {
   oauth2ProviderFor,
   startFakeOAuthProvider,
   type FakeOAuthProvider,
-} from '../support/fake-oauth-provider';
+} from '../fakes/fake-oauth-provider';
 import { createHash } from 'node:crypto';
 
 const REDIRECT_URI = 'https://reconnect.example.test/oauth/callback';

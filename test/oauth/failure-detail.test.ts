@@ -16,7 +16,7 @@ import {
   startFakeOAuthProvider,
   type FakeOAuthProvider,
   type RecordedRequest,
-} from '../support/fake-oauth-provider';
+} from '../fakes/fake-oauth-provider';
 
 /**
  * Every failure path, fed providers that echo secrets back in their error answers. Short secrets that

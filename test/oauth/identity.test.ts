@@ -5,7 +5,7 @@ import {
   oauth2ProviderFor,
   startFakeOAuthProvider,
   type FakeOAuthProvider,
-} from '../support/fake-oauth-provider';
+} from '../fakes/fake-oauth-provider';
 
 let fake: FakeOAuthProvider;
 let provider: ProviderDefinition;

@@ -1,6 +1,6 @@
 import { refreshAccessToken, revokeToken, type RefreshInput } from '../../src/oauth';
 import type { ProviderDefinition } from '../../src/providers/definition';
-import { oauth2ProviderFor, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
+import { oauth2ProviderFor, startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 
 let fake: FakeOAuthProvider;
 let provider: ProviderDefinition;

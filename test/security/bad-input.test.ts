@@ -2,10 +2,10 @@ import http from 'node:http';
 import { startReauthorization } from '../../src/domain/reauth-start';
 import { signBody } from '../../src/lib/signature';
 import { databaseKinds } from '../support/databases';
-import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../support/fake-oauth-provider';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { adminRequest, postIngest, tableCounts } from '../support/ingest-requests';
-import { blockAction, eventCallback, postSigned, slashCommand, TEST_SIGNING_SECRET, type SlackRequest, fakeSlackEnv } from '../support/slack-requests';
+import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { adminRequest, postIngest, tableCounts } from '../fakes/ingest-requests';
+import { blockAction, eventCallback, postSigned, slashCommand, TEST_SIGNING_SECRET, type SlackRequest, fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 

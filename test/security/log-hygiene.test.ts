@@ -2,8 +2,8 @@ import { loadSecrets, type Secrets } from '../../src/db/credentials';
 import { checkNow, runProbeSweep } from '../../src/domain/probe';
 import { probeDepsFromCore } from '../../src/app';
 import { databaseKinds } from '../support/databases';
-import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider, type RecordedRequest } from '../support/fake-oauth-provider';
-import { adminRequest, postIngest } from '../support/ingest-requests';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider, type RecordedRequest } from '../fakes/fake-oauth-provider';
+import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 
 /**

@@ -1,8 +1,9 @@
 import { databaseKinds, truncateAll } from '../support/databases';
-import { adminRequest, postIngest, tableCounts } from '../support/ingest-requests';
+import { adminRequest, postIngest, tableCounts } from '../fakes/ingest-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startFakeSlack, validateBlocks, type FakeSlack, FAKE_SLACK_DEFAULTS } from '../support/fake-slack';
-import { blockAction, blockActionPayload, postSigned, fakeSlackEnv } from '../support/slack-requests';
+import { startFakeSlack, type FakeSlack, FAKE_SLACK_DEFAULTS } from '../fakes/fake-slack';
+import { validateBlocks } from '../fakes/block-kit';
+import { blockAction, blockActionPayload, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { waitFor } from '../support/wait';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;

@@ -1,10 +1,11 @@
 import { timeHasPassed } from '../../src/domain/local-time';
 import { changeStatus } from '../../src/domain/status-engine';
 import { databaseKinds, truncateAll } from '../support/databases';
-import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../support/fake-oauth-provider';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack, type FakeSlackCall } from '../support/fake-slack';
-import { adminRequest } from '../support/ingest-requests';
-import { postSigned, slashCommand, type SignedResponse, type SlackRequest, fakeSlackEnv } from '../support/slack-requests';
+import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack, type FakeSlackCall } from '../fakes/fake-slack';
+import { validateBlocks } from '../fakes/block-kit';
+import { adminRequest } from '../fakes/ingest-requests';
+import { postSigned, slashCommand, type SignedResponse, type SlackRequest, fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 

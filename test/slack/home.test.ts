@@ -9,8 +9,9 @@ import { homeView } from '../../src/slack/blocks/home';
 import { type HomeDeps } from '../../src/slack/listeners/home';
 import { homeRefreshHandler } from '../../src/slack/delivery/home';
 import { databaseKinds, truncateAll } from '../support/databases';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack } from '../support/fake-slack';
-import { eventCallback, postSigned, fakeSlackEnv } from '../support/slack-requests';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
+import { validateBlocks } from '../fakes/block-kit';
+import { eventCallback, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;

@@ -1,7 +1,7 @@
 import { databaseKinds, truncateAll } from '../support/databases';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { eventCallback, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { eventCallback, postSigned, TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { waitFor } from '../support/wait';
 
 for (const { kind, skip } of databaseKinds()) {

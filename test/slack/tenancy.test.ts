@@ -1,8 +1,8 @@
 import { databaseKinds } from '../support/databases';
-import { adminRequest } from '../support/ingest-requests';
+import { adminRequest } from '../fakes/ingest-requests';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
-import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../support/fake-slack';
-import { blockAction, fakeSlackEnv, postSigned, TEST_SIGNING_SECRET } from '../support/slack-requests';
+import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
+import { blockAction, fakeSlackEnv, postSigned, TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { dropNow } from '../support/status';
 import { waitFor } from '../support/wait';
 

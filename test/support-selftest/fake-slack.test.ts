@@ -1,5 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type Button, type Logger, type WebClientOptions, type PlainTextOption, type SectionBlock, type WebAPIPlatformError } from '@slack/web-api';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, validateBlocks, type FakeSlack } from '../support/fake-slack';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
+import { validateBlocks } from '../fakes/block-kit';
 
 const token = FAKE_SLACK_DEFAULTS.botToken;
 const channel = 'C0ALERTS1';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, type BlockAction, type ButtonAction, type StaticSelectAction } from '@slack/bolt';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../support/fake-slack';
+import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 import {
   TEST_CHANNEL,
   TEST_SIGNING_SECRET,
@@ -13,7 +13,7 @@ import {
   slashCommand,
   urlVerification,
   type SignedRequestOverrides,
-} from '../support/slack-requests';
+} from '../fakes/slack-requests';
 
 describe('signSlackBody', () => {
   it("reproduces Slack's documented example", () => {

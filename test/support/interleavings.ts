@@ -3,7 +3,7 @@ import type { ReconnectApp } from '../../src/app';
 import { claim } from '../../src/db/outbox';
 import { signBody } from '../../src/lib/signature';
 import { ALERT_EVENT_TYPE } from '../../src/slack/delivery/alert';
-import { FAKE_SLACK_DEFAULTS, type FakeSlack } from './fake-slack';
+import { FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
 
 /**
  * One randomized run against two replicas of the real app on one database: a seeded sequence of drop /

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { FAKE_SLACK_DEFAULTS } from './fake-slack';
-import { TEST_SIGNING_SECRET } from './slack-requests';
+import { FAKE_SLACK_DEFAULTS } from '../fakes/fake-slack';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { freePort, TEST_SECRETS } from './test-app';
 
 /**

@@ -1,5 +1,5 @@
 import { signBody } from '../../src/lib/signature';
-import { TEST_SECRETS } from './test-app';
+import { TEST_SECRETS } from '../support/test-app';
 
 /** Sends a body to the ingest webhook signed as the data platform would (or deliberately not). */
 export async function postIngest(
