@@ -5,6 +5,7 @@ import type { ProviderDefinition } from '../providers/definition';
 import { apiKeyAuthOf, oauth2AuthOf, timeoutOf } from './authorization-server';
 import { classifiedFailure, failure, failureFromError, parseAnswer, readErrorBody, type FailureContext } from './failures';
 import type { AccountIdentity, HttpOptions, OAuthFailure } from './types';
+import { valueAt } from '../lib/json-path';
 
 /** Which account a credential belongs to, read from the provider's identity or probe endpoint. */
 
@@ -71,12 +72,3 @@ function accountFrom(body: unknown, accountPath: string, labelPath: string | und
   return ok({ id: id.data, ...(label ? { label } : {}) });
 }
 
-/** Dotted path into parsed JSON (`User.Id`, `value.0.TenantId`); own properties only, so `constructor` finds nothing. */
-function valueAt(json: unknown, dottedPath: string): unknown {
-  let current: unknown = json;
-  for (const key of dottedPath.split('.')) {
-    if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}

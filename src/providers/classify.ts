@@ -1,4 +1,5 @@
 import type { DisconnectReason, ErrorRule, ProviderDefinition } from './definition';
+import { valueAt } from '../lib/json-path';
 
 /**
  * Reads one answer from a provider's token, identity or probe endpoint and says what it means for the
@@ -71,16 +72,6 @@ function ruleMatches(rule: ErrorRule, answer: ReadableAnswer): boolean {
     if (!haystack.toLowerCase().includes(rule.includes.toLowerCase())) return false;
   }
   return true;
-}
-
-/** Dotted path into parsed JSON; numeric segments index arrays (`0.errorCode`). */
-function valueAt(json: unknown, path: string): unknown {
-  let current: unknown = json;
-  for (const key of path.split('.')) {
-    if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 function readAnswer(answer: ProviderAnswer): ReadableAnswer {
