@@ -222,6 +222,9 @@ export class FakeSlack {
   }
 
   async listen(): Promise<void> {
+    // Idle connections stay open between calls: a server closing one just as a client reuses it fails
+    // that request, a race of Node's 5 s default that Slack's long keep-alive makes rare.
+    this.server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.origin = `http://127.0.0.1:${port}`;

@@ -3,7 +3,8 @@ ALTER TABLE "OutboxMessage" ADD COLUMN     "orderKey" TEXT,
 ADD COLUMN     "seq" INTEGER;
 
 -- CreateTable
-CREATE TABLE "ChannelPace" (
+-- Unlogged: pacing state is worth nothing after a crash, and every Slack post writes it (no WAL, no fsync).
+CREATE UNLOGGED TABLE "ChannelPace" (
     "channelKey" TEXT NOT NULL,
     "nextAtMs" BIGINT NOT NULL,
 
