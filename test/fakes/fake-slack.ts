@@ -79,15 +79,6 @@ export interface StoredMessage {
   edited?: { user: string; ts: string };
 }
 
-export interface EphemeralMessage {
-  channel: string;
-  user: string;
-  message_ts: string;
-  text: string;
-  blocks?: unknown;
-  thread_ts?: string;
-}
-
 export interface StoredView {
   id: string;
   team_id: string;
@@ -185,7 +176,6 @@ export class FakeSlack {
   private channels = new Map<string, FakeChannel>();
   private oauthAccess: OAuthAccessResult = {};
   private channelMessages = new Map<string, StoredMessage[]>();
-  private ephemeralMessages: EphemeralMessage[] = [];
   private homeViews = new Map<string, StoredView>();
   private modalViews: StoredView[] = [];
   private queuedFaults = new Map<string, Fault[]>();
@@ -198,18 +188,12 @@ export class FakeSlack {
   constructor(private readonly options: FakeSlackOptions) {
     this.methods = {
       'auth.test': { needsToken: true, handle: (_args, auth) => this.authTest(auth) },
-      'auth.revoke': { needsToken: true, handle: (args, auth) => this.authRevoke(args, auth) },
-      'apps.uninstall': { needsToken: true, handle: (_args, auth) => this.appsUninstall(auth) },
       'oauth.v2.access': { needsToken: false, handle: (args) => this.oauthV2Access(args) },
       'chat.postMessage': { needsToken: true, handle: (args, auth) => this.chatPostMessage(args, auth) },
       'chat.update': { needsToken: true, handle: (args, auth) => this.chatUpdate(args, auth) },
-      'chat.postEphemeral': { needsToken: true, handle: (args) => this.chatPostEphemeral(args) },
-      'chat.getPermalink': { needsToken: true, handle: (args, auth) => this.chatGetPermalink(args, auth) },
       'views.publish': { needsToken: true, handle: (args, auth) => this.viewsPublish(args, auth) },
       'views.open': { needsToken: true, handle: (args, auth) => this.viewsOpen(args, auth) },
       'users.info': { needsToken: true, handle: (args, auth) => this.usersInfo(args, auth) },
-      'conversations.info': { needsToken: true, handle: (args) => this.conversationsInfo(args) },
-      'conversations.join': { needsToken: true, handle: (args) => this.conversationsJoin(args) },
       'conversations.history': { needsToken: true, handle: (args) => this.conversationsHistory(args) },
     };
     this.random = seededRandom(options.seed ?? 1);
@@ -292,10 +276,6 @@ export class FakeSlack {
     return this.messages(channel).filter((message) => message.thread_ts === threadTs && message.ts !== threadTs);
   }
 
-  ephemerals(channel?: string): EphemeralMessage[] {
-    return structuredClone(this.ephemeralMessages.filter((message) => channel === undefined || message.channel === channel));
-  }
-
   homeView(userId: string): StoredView | undefined {
     const view = this.homeViews.get(userId);
     return view && structuredClone(view);
@@ -376,7 +356,6 @@ export class FakeSlack {
     this.channels = new Map((options.channels ?? []).map((channel) => [channel.id, { ...channel }]));
     this.oauthAccess = options.oauthAccess ?? {};
     this.channelMessages = new Map();
-    this.ephemeralMessages = [];
     this.homeViews = new Map();
     this.modalViews = [];
     this.postTimesByChannel = new Map();
@@ -497,19 +476,6 @@ export class FakeSlack {
     });
   }
 
-  private authRevoke(args: Args, auth: TokenRecord): Answer {
-    if (isTrue(args.test)) return ok({ revoked: false });
-    auth.revoked = true;
-    return ok({ revoked: true });
-  }
-
-  private appsUninstall(auth: TokenRecord): Answer {
-    for (const record of this.tokens.values()) {
-      if (record.team.id === auth.team.id) record.revoked = true;
-    }
-    return ok({});
-  }
-
   private oauthV2Access(args: Args): Answer {
     if (!asString(args.code)) return fail('invalid_code');
     const issued = this.nextId('');
@@ -565,35 +531,6 @@ export class FakeSlack {
     return ok({ channel, ts: existing.ts, text: existing.text, message: structuredClone(existing), ...fallbackWarning(args) });
   }
 
-  private chatPostEphemeral(args: Args): Answer {
-    const channel = this.resolveChannel(asString(args.channel));
-    if (!channel) return fail('channel_not_found');
-    const user = asString(args.user);
-    if (!user) return fail('user_not_found');
-    const refusal = this.postingProblem(channel) ?? messageContentProblem(args);
-    if (refusal) return refusal;
-    const messageTs = this.nextTs();
-    this.ephemeralMessages.push({
-      channel,
-      user,
-      message_ts: messageTs,
-      text: asString(args.text) ?? '',
-      ...(args.blocks === undefined ? {} : { blocks: args.blocks }),
-      ...(asString(args.thread_ts) ? { thread_ts: asString(args.thread_ts) } : {}),
-    });
-    return ok({ message_ts: messageTs });
-  }
-
-  private chatGetPermalink(args: Args, auth: TokenRecord): Answer {
-    const channel = asString(args.channel);
-    if (!channel) return fail('channel_not_found');
-    const message = this.findMessage(channel, asString(args.message_ts) ?? '');
-    if (!message) return fail('message_not_found');
-    const base = `https://${auth.team.domain}.slack.com/archives/${channel}/p${message.ts.replace('.', '')}`;
-    const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts;
-    return ok({ channel, permalink: isReply ? `${base}?thread_ts=${message.thread_ts}&cid=${channel}` : base });
-  }
-
   private viewsPublish(args: Args, auth: TokenRecord): Answer {
     const userId = asString(args.user_id);
     if (!userId) return invalidArguments([problem('missing required field: user_id', '')]);
@@ -640,20 +577,6 @@ export class FakeSlack {
         profile: { real_name: realName, display_name: name },
       },
     });
-  }
-
-  private conversationsInfo(args: Args): Answer {
-    const channel = this.channels.get(asString(args.channel) ?? '');
-    return channel ? ok({ channel: channelObject(channel) }) : fail('channel_not_found');
-  }
-
-  private conversationsJoin(args: Args): Answer {
-    const channel = this.channels.get(asString(args.channel) ?? '');
-    if (!channel) return fail('channel_not_found');
-    if (channel.is_archived) return fail('is_archived');
-    if (channel.is_private) return fail('method_not_supported_for_channel_type');
-    channel.is_member = true;
-    return ok({ channel: channelObject(channel) });
   }
 
   /**
@@ -818,21 +741,6 @@ function fallbackWarning(args: Args): Record<string, unknown> {
   // Slack accepts blocks without top-level text but warns: notifications and screen readers have nothing to show.
   if (asString(args.text) || args.blocks === undefined) return {};
   return { warning: 'missing_text_or_fallback_or_attachments', response_metadata: { warnings: ['missing_text_or_fallback_or_attachments'] } };
-}
-
-function channelObject(channel: FakeChannel): Record<string, unknown> {
-  return {
-    id: channel.id,
-    name: channel.name,
-    name_normalized: channel.name,
-    is_channel: !channel.is_private,
-    is_group: false,
-    is_im: false,
-    is_private: channel.is_private ?? false,
-    is_archived: channel.is_archived ?? false,
-    is_member: channel.is_member ?? true,
-    created: 1_700_000_000,
-  };
 }
 
 // ---- Request parsing ----------------------------------------------------------------------------
