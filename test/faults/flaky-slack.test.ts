@@ -2,7 +2,7 @@ import { databaseKinds } from '../support/databases';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
 import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { fakeSlackEnv } from '../fakes/slack-requests';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startReplicaPair, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
 /**
@@ -19,16 +19,16 @@ for (const { kind, skip } of databaseKinds()) {
     let slack: FakeSlack;
     let a: TestApp;
     let b: TestApp;
+    let replicas: Awaited<ReturnType<typeof startReplicaPair>>;
 
     beforeAll(async () => {
       slack = await startFakeSlack({ seed: 20 });
       const env = { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '20' };
-      a = await startTestApp(kind, env);
-      b = await startTestApp(kind, env, { databaseUrl: a.databaseUrl });
+      replicas = await startReplicaPair(kind, env);
+      ({ a, b } = replicas);
     });
     afterAll(async () => {
-      await b.stop({ keepDatabase: true });
-      await a.stop();
+      await replicas.stop();
       await slack.close();
     });
 

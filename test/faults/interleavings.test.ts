@@ -1,6 +1,6 @@
 import { databaseKinds } from '../support/databases';
 import { adminRequest } from '../fakes/ingest-requests';
-import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
+import { startReplicaPair, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 import { fakeSlackEnv } from '../fakes/slack-requests';
 import { runInterleaving } from '../support/interleavings';
@@ -20,15 +20,15 @@ for (const { kind, skip } of databaseKinds()) {
     let slack: FakeSlack;
     let a: TestApp;
     let b: TestApp;
+    let replicas: Awaited<ReturnType<typeof startReplicaPair>>;
     beforeAll(async () => {
       slack = await startFakeSlack();
       const env = { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '50', OUTBOX_LEASE_MS: '2000' };
-      a = await startTestApp(kind, env);
-      b = await startTestApp(kind, env, { databaseUrl: a.databaseUrl });
+      replicas = await startReplicaPair(kind, env);
+      ({ a, b } = replicas);
     });
     afterAll(async () => {
-      await b.stop({ keepDatabase: true });
-      await a.stop();
+      await replicas.stop();
       await slack.close();
     });
 

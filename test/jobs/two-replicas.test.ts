@@ -1,6 +1,6 @@
 import { databaseKinds } from '../support/databases';
 import { adminRequest, postIngest } from '../fakes/ingest-requests';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startReplicaPair, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
 import { fakeSlackEnv } from '../fakes/slack-requests';
 
@@ -10,16 +10,16 @@ for (const { kind, skip } of databaseKinds()) {
     let slack: FakeSlack;
     let a: TestApp;
     let b: TestApp;
+    let replicas: Awaited<ReturnType<typeof startReplicaPair>>;
 
     beforeAll(async () => {
       slack = await startFakeSlack();
       const env = { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '20' };
-      a = await startTestApp(kind, env);
-      b = await startTestApp(kind, env, { databaseUrl: a.databaseUrl });
+      replicas = await startReplicaPair(kind, env);
+      ({ a, b } = replicas);
     });
     afterAll(async () => {
-      await b.stop({ keepDatabase: true });
-      await a.stop();
+      await replicas.stop();
       await slack.close();
     });
 

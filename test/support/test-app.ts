@@ -71,3 +71,20 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Two replicas of the app on one fresh database; `stop` stops both and drops the database. */
+export async function startReplicaPair(
+  kind: DatabaseKind,
+  env: Record<string, string | undefined>,
+): Promise<{ a: TestApp; b: TestApp; stop(): Promise<void> }> {
+  const a = await startTestApp(kind, env);
+  const b = await startTestApp(kind, env, { databaseUrl: a.databaseUrl });
+  return {
+    a,
+    b,
+    async stop() {
+      await b.stop({ keepDatabase: true });
+      await a.stop();
+    },
+  };
+}
