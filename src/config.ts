@@ -102,6 +102,19 @@ const envSchema = z.object({
   GENERIC_API_KEY_KIND: z.enum(CONNECTION_KINDS).default('integration'),
   /** Loopback providers in tests and the demo speak plain http; never allowed in production. */
   OAUTH_ALLOW_INSECURE_HTTP: flag(false),
+  PROVIDER_ORIGINS: optionalString,
+  GOOGLE_ADS_DEVELOPER_TOKEN: optionalString,
+  GOOGLE_ADS_LOGIN_CUSTOMER_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{3}-?\d{3}-?\d{4}$/, 'expected a 10-digit Google Ads manager customer id, e.g. 123-456-7890')
+      .transform((value) => value.replace(/-/g, ''))
+      .optional(),
+  ),
+  GOOGLE_ADS_PUBLISHING_STATUS: z.enum(['production', 'testing']).default('production'),
+  MICROSOFT_ADS_DEVELOPER_TOKEN: optionalString,
+  META_ADS_CONFIG_ID: optionalString,
+  META_ADS_APPSECRET_PROOF: flag(false),
 
   PROBE_INTERVAL_MINUTES: nonNegativeInt(15),
   PROBE_CONCURRENCY: positiveInt(20),
@@ -158,6 +171,10 @@ export interface Config {
   outboundWebhook?: { url: string; secret: string };
   reauthAllowedUsers: string[];
   providerCredentials: Record<string, { clientId: string; clientSecret: string } | undefined>;
+  /** Per built-in provider: API settings besides the client (developer tokens, Meta's config id…). */
+  providerSettings: Record<string, Record<string, string>>;
+  /** PROVIDER_ORIGINS: `https://from` → `https://to` (or http:// with OAUTH_ALLOW_INSECURE_HTTP). */
+  providerOrigins: Map<string, string>;
   genericOAuth?: {
     name: string;
     kind: ConnectionKind;
@@ -252,6 +269,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const providerOrigins = parseProviderOrigins(e.PROVIDER_ORIGINS, e.OAUTH_ALLOW_INSECURE_HTTP, problems);
+  const providerSettings = builtInProviderSettings(e);
+  // The account check calls these APIs, which refuse requests without the developer token.
+  for (const [id, variable] of [['google_ads', 'GOOGLE_ADS_DEVELOPER_TOKEN'], ['microsoft_ads', 'MICROSOFT_ADS_DEVELOPER_TOKEN']] as const) {
+    if (providerCredentials[id] && !providerSettings[id]?.developerToken) {
+      problems.push(`${variable}: required when ${id.toUpperCase()}_CLIENT_ID is set (the account check calls the API with it)`);
+    }
+  }
+
   if ((e.OUTBOUND_WEBHOOK_URL === undefined) !== (e.OUTBOUND_WEBHOOK_SECRET === undefined)) {
     problems.push('OUTBOUND_WEBHOOK_URL, OUTBOUND_WEBHOOK_SECRET: set both or neither');
   }
@@ -278,6 +304,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     reauthAllowedUsers: (e.REAUTH_ALLOWED_USERS ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     providerCredentials,
+    providerSettings,
+    providerOrigins,
     genericOAuth:
       e.GENERIC_OAUTH_AUTHORIZE_URL &&
       e.GENERIC_OAUTH_TOKEN_URL &&
@@ -325,6 +353,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 type ParsedEnv = z.infer<typeof envSchema>;
 
+/** `https://from=https://to,…`: whole origins only, so a rewrite can't move a path or add credentials. */
+function parseProviderOrigins(value: string | undefined, allowInsecureHttp: boolean, problems: string[]): Map<string, string> {
+  const rewrites = new Map<string, string>();
+  for (const [index, entry] of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean).entries()) {
+    const [from, to, ...rest] = entry.split('=').map((part) => part.trim().replace(/\/+$/, ''));
+    const where = `PROVIDER_ORIGINS: entry ${index + 1}`;
+    if (from === undefined || to === undefined || rest.length > 0 || !isOrigin(from) || !isOrigin(to)) {
+      problems.push(`${where}: expected https://from-origin=https://to-origin (scheme and host, optional port, no path)`);
+      continue;
+    }
+    if (!from.startsWith('https://')) problems.push(`${where}: the origin rewritten must be a provider's https:// origin`);
+    else if (to.startsWith('http://') && !allowInsecureHttp) {
+      problems.push(`${where}: an http:// target needs OAUTH_ALLOW_INSECURE_HTTP=true (local simulators only; refused in production)`);
+    } else if (rewrites.has(from)) problems.push(`${where}: ${from} is rewritten twice`);
+    else rewrites.set(from, to);
+  }
+  return rewrites;
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+function builtInProviderSettings(e: ParsedEnv): Record<string, Record<string, string>> {
+  const defined = (settings: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(settings).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return {
+    google_ads: defined({
+      developerToken: e.GOOGLE_ADS_DEVELOPER_TOKEN,
+      loginCustomerId: e.GOOGLE_ADS_LOGIN_CUSTOMER_ID,
+      publishingStatus: e.GOOGLE_ADS_PUBLISHING_STATUS,
+    }),
+    microsoft_ads: defined({ developerToken: e.MICROSOFT_ADS_DEVELOPER_TOKEN }),
+    meta_ads: defined({ configId: e.META_ADS_CONFIG_ID, appSecretProof: e.META_ADS_APPSECRET_PROOF ? 'true' : undefined }),
+  };
+}
+
 function slackConfig(e: ParsedEnv, problems: string[]): SlackConfig | null {
   const apiUrl = e.SLACK_API_URL;
   if (e.SLACK_APP_TOKEN) {
@@ -365,9 +435,13 @@ function slackConfig(e: ParsedEnv, problems: string[]): SlackConfig | null {
 }
 
 /** OAuth client credentials for a provider: the built-in ones' `<ID>_CLIENT_*`, or the generic provider's. */
-export function oauthClientFor(config: Pick<Config, 'providerCredentials' | 'genericOAuth'>, providerId: string) {
+export function oauthClientFor(
+  config: Pick<Config, 'providerCredentials' | 'genericOAuth' | 'providerSettings'>,
+  providerId: string,
+): { clientId: string; clientSecret: string; settings: Record<string, string> } | undefined {
   if (providerId === 'generic_oauth2') {
-    return config.genericOAuth ? { clientId: config.genericOAuth.clientId, clientSecret: config.genericOAuth.clientSecret } : undefined;
+    return config.genericOAuth ? { clientId: config.genericOAuth.clientId, clientSecret: config.genericOAuth.clientSecret, settings: {} } : undefined;
   }
-  return config.providerCredentials[providerId];
+  const client = config.providerCredentials[providerId];
+  return client && { ...client, settings: config.providerSettings[providerId] ?? {} };
 }

@@ -14,6 +14,13 @@ export interface Secrets {
   apiKey?: string;
 }
 
+/** What is known about a credential besides its secrets; kept in plain columns so it can be queried. */
+export interface CredentialFacts {
+  /** The provider's id of the person who consented. */
+  signedInAs?: string;
+  hardExpiry?: { at: Date; kind: string };
+}
+
 export interface StoredSecrets {
   secrets: Secrets;
   version: number;
@@ -31,14 +38,35 @@ export async function saveSecrets(
   keyRing: KeyRing,
   connection: { id: string; provider: string },
   secrets: Secrets,
+  facts: CredentialFacts = {},
 ): Promise<void> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
-  const accessTokenExpiresAt = secrets.expiresAt ? new Date(secrets.expiresAt) : null;
+  // A new grant: what was known about the old one no longer holds.
+  const columns = {
+    keyId: sealed.keyId,
+    ciphertext: sealed.ciphertext,
+    accessTokenExpiresAt: secrets.expiresAt ? new Date(secrets.expiresAt) : null,
+    signedInAs: facts.signedInAs ?? null,
+    hardExpiresAt: facts.hardExpiry?.at ?? null,
+    hardExpiryKind: facts.hardExpiry?.kind ?? null,
+  };
   await db.credential.upsert({
     where: { connectionId: connection.id },
-    create: { connectionId: connection.id, keyId: sealed.keyId, ciphertext: sealed.ciphertext, accessTokenExpiresAt },
-    update: { keyId: sealed.keyId, ciphertext: sealed.ciphertext, accessTokenExpiresAt, version: { increment: 1 } },
+    create: { connectionId: connection.id, ...columns },
+    update: { ...columns, version: { increment: 1 } },
   });
+}
+
+/**
+ * Live connections whose credentials this person granted: a provider whose revocation ends the whole
+ * grant (Google) would cut them all off.
+ */
+export async function countGrantsBy(db: Client, provider: string, signedInAs: string): Promise<number> {
+  return db.credential.count({ where: { signedInAs, connection: { provider, status: { not: 'disabled' } } } });
+}
+
+export async function credentialFacts(db: Client, connectionId: string): Promise<{ signedInAs: string | null; hardExpiresAt: Date | null; hardExpiryKind: string | null } | null> {
+  return db.credential.findUnique({ where: { connectionId }, select: { signedInAs: true, hardExpiresAt: true, hardExpiryKind: true } });
 }
 
 /**
@@ -53,11 +81,20 @@ export async function replaceSecretsIfVersion(
   connection: { id: string; provider: string },
   version: number,
   secrets: Secrets,
+  /** A hard expiry the refresh restated (LinkedIn's remaining lifetime, Microsoft's idle window); else unchanged. */
+  hardExpiry?: { at: Date; kind: string },
 ): Promise<boolean> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
-  const updated = await db.$executeRaw`
+  const accessTokenExpiresAt = secrets.expiresAt ? new Date(secrets.expiresAt) : null;
+  const updated = hardExpiry
+    ? await db.$executeRaw`
     UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
-      "accessTokenExpiresAt" = ${secrets.expiresAt ? new Date(secrets.expiresAt) : null}, "version" = ${version + 1}, "updatedAt" = ${new Date()}
+      "accessTokenExpiresAt" = ${accessTokenExpiresAt}, "hardExpiresAt" = ${hardExpiry.at}, "hardExpiryKind" = ${hardExpiry.kind},
+      "version" = ${version + 1}, "updatedAt" = ${new Date()}
+    WHERE "connectionId" = ${connection.id} AND "version" = ${version}`
+    : await db.$executeRaw`
+    UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
+      "accessTokenExpiresAt" = ${accessTokenExpiresAt}, "version" = ${version + 1}, "updatedAt" = ${new Date()}
     WHERE "connectionId" = ${connection.id} AND "version" = ${version}`;
   return updated === 1;
 }

@@ -8,7 +8,8 @@ import { inTransaction } from '../db/transaction';
 import { DomainError } from '../lib/errors';
 import type { Clock } from '../lib/clock';
 import type { KeyRing } from '../lib/key-ring';
-import type { Catalog } from '../providers/catalog';
+import { checkConnectionOptions, type Catalog } from '../providers/catalog';
+import type { ProviderDefinition } from '../providers/definition';
 import { changeStatus, type StatusEngineDeps } from './status-engine';
 
 /** Registering, changing and disabling connections: shared by the admin API and the CLI. */
@@ -67,6 +68,7 @@ export async function createConnection(deps: ConnectionDeps, input: z.infer<type
       fields: { provider: [`expected one of: ${deps.catalog.list().map((p) => p.id).join(', ')}`] },
     });
   }
+  assertOptions(provider, input.options);
   const now = deps.clock.now();
   try {
     return await inTransaction(deps.prisma, async (tx) => {
@@ -83,8 +85,17 @@ export async function createConnection(deps: ConnectionDeps, input: z.infer<type
   }
 }
 
+function assertOptions(provider: ProviderDefinition, options: Record<string, unknown>): void {
+  const problems = checkConnectionOptions(provider, options);
+  if (problems.length > 0) {
+    throw new DomainError('bad_request', 'Invalid connection options.', { fields: { options: problems } });
+  }
+}
+
 export async function updateConnection(deps: ConnectionDeps, id: string, patch: ConnectionPatch, actor: Actor): Promise<Connection> {
   const existing = await requireConnection(deps.prisma, id);
+  const provider = deps.catalog.get(existing.provider);
+  if (provider && patch.options) assertOptions(provider, { ...existing.options, ...patch.options });
   const now = deps.clock.now();
   await inTransaction(deps.prisma, async (tx) => {
     await updateConnectionFields(tx, id, {

@@ -29,7 +29,7 @@ export type ThreadEvent =
   | { event: 'snoozed'; userId: string; until: string }
   | { event: 'reauth_started'; userId: string }
   | { event: 'reauth_failed'; userId?: string; why: string }
-  | { event: 'wrong_account'; userId?: string; expected: string; actual: string }
+  | { event: 'wrong_account'; userId?: string; expected: string; /** Plain words: who signed in and what they can reach. */ canReach: string }
   | { event: 'reconnected'; by?: string; actorType: string; durationMinutes: number; /** Labels of the streams being recovered. */ backfill: string[] }
   | { event: 'disabled' };
 

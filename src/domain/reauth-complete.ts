@@ -3,15 +3,16 @@ import { createAuthFlow, findAuthFlow, spendAuthFlow, type AuthFlow } from '../d
 import type { Prisma } from '../db/client';
 import { inTransaction } from '../db/transaction';
 import { findConnection, recordCredentialsWork, type Connection } from '../db/connections';
-import { saveSecrets } from '../db/credentials';
+import { countGrantsBy, saveSecrets, type CredentialFacts } from '../db/credentials';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
 import { DomainError, type ErrorCode } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
 import type { Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
-import { checkApiKey, completeAuthorization, createAuthorization, type OAuthFailure } from '../oauth';
-import type { AccountIdentity, TokenSet } from '../oauth/types';
+import { checkApiKey, completeAuthorization, createAuthorization, oauth2AuthOf, readAccountAccess, revokeToken, type OAuthFailure } from '../oauth';
+import type { AccountAccess, ClientCredentials, TokenSet } from '../oauth/types';
+import { reachesAccount } from '../providers/account-ids';
 import { openIncidentOf } from '../db/incidents';
 import { applyStatusChange, type StatusEngineDeps } from './status-engine';
 import { notify } from './notifications';
@@ -34,7 +35,7 @@ export interface FlowDeps {
   publicUrl: string;
   allowInsecureHttp: boolean;
   timeoutMs: number;
-  clientFor(providerId: string): { clientId: string; clientSecret: string } | undefined;
+  clientFor(providerId: string): ClientCredentials | undefined;
 }
 
 /** A refused step of the flow; its code is one of the flow's refusals in the error vocabulary. */
@@ -69,7 +70,7 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   const link = await consume(deps.prisma, hashToken(linkToken), 'reauth_link', now, 'link');
   const connection = await findConnection(deps.prisma, link.connectionId ?? '');
   if (!connection || connection.status === 'disabled') throw new FlowError('connection_gone', 'This connection no longer exists.');
-  const provider = deps.catalog.require(connection.provider);
+  const provider = deps.catalog.forConnection(connection);
   const browserSecret = randomBytes(24).toString('base64url');
   const base = { teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
 
@@ -84,7 +85,13 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
 
   const client = deps.clientFor(provider.id);
   if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server (client id and secret missing).`, connection);
-  const request = await createAuthorization({ provider, clientId: client.clientId, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
+  const request = await createAuthorization({
+    provider,
+    clientId: client.clientId,
+    settings: client.settings,
+    redirectUri: redirectUri(deps.publicUrl),
+    allowInsecureHttp: deps.allowInsecureHttp,
+  });
   const tokenHash = hashToken(request.state);
   const sealed = deps.keyRing.sealJson({ codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret) } satisfies FlowSecret, flowAad(tokenHash));
   await createAuthFlow(deps.prisma, { ...base, purpose: 'oauth_state', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId });
@@ -101,8 +108,8 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
   const connection = await findConnection(deps.prisma, flow.connectionId ?? '');
   if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
   // Mix-up defence: the state was issued for this provider, so the answer must be this provider's.
-  const provider = deps.catalog.require(flow.provider ?? '');
-  if (provider.id !== connection.provider) throw new FlowError('state_unknown', 'This sign-in belongs to another provider.', connection);
+  if (flow.provider !== connection.provider) throw new FlowError('state_unknown', 'This sign-in belongs to another provider.', connection);
+  const provider = deps.catalog.forConnection(connection);
   const secret = deps.keyRing.openJson<FlowSecret>({ keyId: flow.secretKeyId!, ciphertext: flow.secretData! }, flowAad(tokenHash));
   const client = deps.clientFor(provider.id);
   if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`, connection);
@@ -119,7 +126,89 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
     clock: deps.clock,
   });
   if (!result.ok) throw await failed(deps, connection, flow.userId, result.error);
-  return finish(deps, connection, flow.userId, result.value.account, tokenSecrets(result.value));
+  const tokens = result.value;
+  const grant: UnusedGrant = { provider, client, tokens, connection, userId: flow.userId };
+
+  const access = await readAccountAccess({ provider, client, accessToken: tokens.accessToken, ...httpOf(deps) });
+  if (!access.ok) {
+    await discard(deps, grant);
+    throw await failed(deps, connection, flow.userId, access.error);
+  }
+  grant.signedInAs = access.value.person.id;
+  const auth = oauth2AuthOf(provider);
+  if (!reachesAccount(auth.accountIdFormat, connection.externalAccountId, access.value.accounts)) {
+    await discard(deps, grant);
+    throw await wrongAccount(deps, connection, flow.userId, provider, access.value);
+  }
+  const facts = { ...(grant.signedInAs ? { signedInAs: grant.signedInAs } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
+  try {
+    return await finish(deps, connection, flow.userId, tokenSecrets(tokens), facts);
+  } catch (error) {
+    if (error instanceof FlowError) await discard(deps, grant);
+    throw error;
+  }
+}
+
+interface UnusedGrant {
+  provider: ProviderDefinition;
+  client: ClientCredentials;
+  tokens: TokenSet;
+  connection: Connection;
+  userId: string | null;
+  signedInAs?: string;
+}
+
+/**
+ * Revokes tokens Reconnect got but won't keep (a refused account, a connection disabled meanwhile), where
+ * the provider can: Salesforce keeps at most 5 grants per user and app and Google 100 refresh tokens per
+ * account and client, and each leftover silently ends the oldest. A provider whose revocation ends the
+ * person's whole grant (Google) is left alone while a connection still relies on that person's grant.
+ */
+async function discard(deps: FlowDeps, grant: UnusedGrant): Promise<void> {
+  const { revoke } = oauth2AuthOf(grant.provider);
+  if (!revoke) return;
+  const audit = (action: string, detail: Record<string, unknown>) =>
+    recordAudit(deps.prisma, { teamId: grant.connection.teamId, connectionId: grant.connection.id, action, actor: { type: 'user', id: grant.userId ?? undefined }, detail, at: deps.clock.now() });
+  if (revoke.ends === 'grant' && grant.signedInAs && (await countGrantsBy(deps.prisma, grant.provider.id, grant.signedInAs)) > 0) {
+    await audit('grant_kept', { why: 'the same person granted another connection, which revoking would end too' });
+    return;
+  }
+  const token = grant.tokens.refreshToken ?? grant.tokens.accessToken;
+  const revoked = await revokeToken({ provider: grant.provider, client: grant.client, token, ...httpOf(deps) });
+  await audit(revoked.ok ? 'grant_revoked' : 'grant_revoke_failed', revoked.ok ? {} : { detail: revoked.error.detail });
+}
+
+/** Accounts named on the page and in the thread; the rest are counted. */
+const MAX_ACCOUNTS_LISTED = 10;
+
+async function wrongAccount(deps: FlowDeps, connection: Connection, userId: string | null, provider: ProviderDefinition, access: AccountAccess): Promise<FlowError> {
+  const reachable = access.accounts.map((account) => (account.label ? `${account.label} (${account.ids[0]})` : account.ids[0]!));
+  const listed = reachable.slice(0, MAX_ACCOUNTS_LISTED).join(', ');
+  const more = reachable.length > MAX_ACCOUNTS_LISTED ? ` and ${reachable.length - MAX_ACCOUNTS_LISTED} more` : '';
+  const who = access.person.label ?? access.person.id ?? 'the account you signed in with';
+  // Org-level providers (Salesforce, HubSpot…) have one account per sign-in; ad platforms list what the person reaches.
+  const orgLevel = oauth2AuthOf(provider).accounts.length === 0;
+  const canReach =
+    orgLevel && reachable.length === 1
+      ? `you signed in to account ${reachable[0]}`
+      : reachable.length === 0
+        ? `${who} can't reach any ${provider.name} account`
+        : `${who} can reach ${listed}${more}`;
+  await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, reachableCount: reachable.length }, {
+    event: 'wrong_account',
+    userId: userId ?? undefined,
+    expected: connection.externalAccountId,
+    canReach,
+  });
+  return new FlowError(
+    'wrong_account',
+    `This connection is ${provider.name} account ${connection.externalAccountId}, but ${canReach}. Nothing was stored and the sign-in was ended; sign in as someone with access to ${connection.externalAccountId}.`,
+    connection,
+  );
+}
+
+function httpOf(deps: FlowDeps) {
+  return { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs, clock: deps.clock };
 }
 
 /** The API-key form was posted: CSRF and browser checks, then the key is verified before it is stored. */
@@ -139,7 +228,7 @@ export async function completeApiKey(
   if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', 'The form could not be verified; reload it from the link in Slack.');
   const connection = await findConnection(deps.prisma, row.connectionId ?? '');
   if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
-  const provider = deps.catalog.require(connection.provider);
+  const provider = deps.catalog.forConnection(connection);
 
   const checked = await checkApiKey({ provider, apiKey: input.apiKey, allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
   if (!checked.ok) {
@@ -147,30 +236,30 @@ export async function completeApiKey(
     throw new FlowError('invalid_key', `${provider.name} did not accept this key (${checked.error.detail}).`, connection);
   }
   if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
-  return finish(deps, connection, row.userId, checked.value, { apiKey: input.apiKey });
+  if (checked.value.id !== connection.externalAccountId) {
+    await recordReauthEvent(deps, connection, row.userId, 'reauth_wrong_account', { expected: connection.externalAccountId, reachableCount: 1 }, {
+      event: 'wrong_account',
+      userId: row.userId ?? undefined,
+      expected: connection.externalAccountId,
+      canReach: `the key belongs to account ${checked.value.id}`,
+    });
+    throw new FlowError(
+      'wrong_account',
+      `This key belongs to account ${checked.value.id}, but this connection is account ${connection.externalAccountId}; nothing was changed.`,
+      connection,
+    );
+  }
+  return finish(deps, connection, row.userId, { apiKey: input.apiKey });
 }
 
 async function finish(
   deps: FlowDeps,
   connection: Connection,
   userId: string | null,
-  account: AccountIdentity,
   secrets: Parameters<typeof saveSecrets>[3],
+  facts: CredentialFacts = {},
 ): Promise<Connection> {
   const now = deps.clock.now();
-  if (account.id !== connection.externalAccountId) {
-    await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, actual: account.id }, {
-      event: 'wrong_account',
-      userId: userId ?? undefined,
-      expected: connection.externalAccountId,
-      actual: account.id,
-    });
-    throw new FlowError(
-      'wrong_account',
-      `You signed in as a different account (${account.label ?? account.id}). This connection uses account ${connection.externalAccountId}; nothing was changed.`,
-      connection,
-    );
-  }
   const actor = { type: 'user' as const, id: userId ?? undefined };
   // One transaction: the new credentials, the audit, the reconnection and its alert update, or none of them.
   return inTransaction(deps.prisma, async (tx) => {
@@ -179,7 +268,7 @@ async function finish(
     if (!current || current.status === 'disabled') {
       throw new FlowError('connection_gone', `${connection.name} was disabled while you were signing in, so nothing was stored. Ask an admin to enable it, then reauthorize.`, connection);
     }
-    await saveSecrets(tx, deps.keyRing, connection, secrets);
+    await saveSecrets(tx, deps.keyRing, connection, secrets, facts);
     await recordAudit(tx, { teamId: connection.teamId, connectionId: connection.id, action: 'reauth_completed', actor, at: now });
     await applyStatusChange(deps.engine, tx, { connectionId: connection.id, status: 'connected', actor, occurredAt: now });
     return recordCredentialsWork(tx, connection.id, now);

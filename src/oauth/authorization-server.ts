@@ -23,10 +23,11 @@ export function authorizationServerFor(auth: OAuth2Auth): oauth.AuthorizationSer
     issuer: auth.issuer ?? new URL(auth.authorizeUrl).origin,
     authorization_endpoint: auth.authorizeUrl,
     token_endpoint: auth.tokenUrl,
-    ...(auth.revokeUrl ? { revocation_endpoint: auth.revokeUrl } : {}),
-    // A catalog issuer means the provider always sends `iss`; a response without it is then refused
-    // too, or an attacker's mix-up response could simply leave it out (RFC 9207 §2.4).
-    authorization_response_iss_parameter_supported: auth.issuer !== undefined,
+    ...(auth.revoke?.style === 'rfc7009' ? { revocation_endpoint: auth.revoke.url } : {}),
+    // A catalog issuer means the provider sends `iss`; a response without it is then refused too, or an
+    // attacker's mix-up response could simply leave it out (RFC 9207 §2.4). oauth4webapi compares `iss`
+    // whenever one is present, so a provider that sends it to some users only is still checked.
+    authorization_response_iss_parameter_supported: auth.issuer !== undefined && auth.issuerRequired,
   };
 }
 
@@ -52,17 +53,18 @@ export function requestOptions(http: HttpOptions): oauth.HttpRequestOptions<'POS
 }
 
 /**
- * Token endpoint requests strip `id_token` from successful answers. Reconnect reads the account from
- * the identity endpoint and never uses ID tokens, yet oauth4webapi checks any it gets against the
- * issuer: LinkedIn's (`openid` scope) say `https://www.linkedin.com/oauth`, not the authorize URL's
- * origin, and Microsoft's multi-tenant endpoints name a different issuer per tenant, so every exchange
- * would fail on a token nobody reads.
+ * Token endpoint answers are tidied before oauth4webapi reads them. `id_token` goes: Reconnect reads the
+ * account from the identity endpoint and never uses ID tokens, yet oauth4webapi checks any it gets
+ * against the issuer: LinkedIn's (`openid` scope) say `https://www.linkedin.com/oauth`, not the authorize
+ * URL's origin, and Microsoft's multi-tenant endpoints name a different issuer per tenant, so every
+ * exchange would fail on a token nobody reads. A missing `token_type` becomes the catalog's default
+ * (LinkedIn sends none, which oauth4webapi would refuse).
  */
-export function tokenRequestOptions(http: HttpOptions): oauth.TokenEndpointRequestOptions {
-  return { ...requestOptions(http), [oauth.customFetch]: fetchWithoutIdToken };
+export function tokenRequestOptions(http: HttpOptions, auth: OAuth2Auth): oauth.TokenEndpointRequestOptions {
+  return { ...requestOptions(http), [oauth.customFetch]: (url, init) => fetchTidied(url, init, auth) };
 }
 
-async function fetchWithoutIdToken(url: string, init: oauth.CustomFetchOptions<'POST', URLSearchParams>): Promise<Response> {
+async function fetchTidied(url: string, init: oauth.CustomFetchOptions<'POST', URLSearchParams>, auth: OAuth2Auth): Promise<Response> {
   const response = await lightFetch(url, init);
   if (response.status !== 200) return response;
   const text = await response.text();
@@ -73,7 +75,8 @@ async function fetchWithoutIdToken(url: string, init: oauth.CustomFetchOptions<'
   } catch {
     return rebuilt(text);
   }
-  if (!json || typeof json !== 'object' || !('id_token' in json)) return rebuilt(text);
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return rebuilt(text);
   const { id_token: _unused, ...rest } = json as Record<string, unknown>;
+  if (rest.token_type === undefined && auth.defaultTokenType) rest.token_type = auth.defaultTokenType;
   return rebuilt(JSON.stringify(rest));
 }

@@ -10,9 +10,8 @@ import {
   tokenRequestOptions,
 } from './authorization-server';
 import { failure, failureFromError, oneLine } from './failures';
-import { fetchIdentity } from './identity';
 import { tokenSetFrom } from './tokens';
-import type { AccountIdentity, ClientCredentials, HttpOptions, OAuthFailure, TokenSet } from './types';
+import type { ClientCredentials, HttpOptions, OAuthFailure, TokenSet } from './types';
 
 /** The authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636) as RFC 9700 asks for it. */
 
@@ -28,14 +27,14 @@ export interface AuthorizationRequest {
 export interface CreateAuthorizationInput {
   provider: ProviderDefinition;
   clientId: string;
+  /** The provider's settings (Meta's `configId` replaces the scopes). */
+  settings?: Record<string, string>;
   /** Built from configuration (PUBLIC_URL), never from a request's Host header. */
   redirectUri: string;
   scopesOverride?: readonly string[];
   /** Without it an http authorize URL is refused (throws), as oauth4webapi refuses http endpoints. */
   allowInsecureHttp?: boolean;
 }
-
-export type AuthorizedTokens = TokenSet & { account: AccountIdentity };
 
 export interface CompleteAuthorizationInput extends HttpOptions {
   provider: ProviderDefinition;
@@ -63,7 +62,9 @@ export async function createAuthorization(input: CreateAuthorizationInput): Prom
   url.searchParams.set('redirect_uri', input.redirectUri);
   url.searchParams.set('state', state);
   const scopes = input.scopesOverride ?? auth.scopes;
-  if (scopes.length > 0) url.searchParams.set('scope', scopes.join(auth.scopeSeparator));
+  const replacement = auth.scopesReplacedBy && input.settings?.[auth.scopesReplacedBy.setting];
+  if (auth.scopesReplacedBy && replacement) url.searchParams.set(auth.scopesReplacedBy.param, replacement);
+  else if (scopes.length > 0) url.searchParams.set('scope', scopes.join(auth.scopeSeparator));
   if (auth.pkce) {
     url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
     url.searchParams.set('code_challenge_method', 'S256');
@@ -72,10 +73,10 @@ export async function createAuthorization(input: CreateAuthorizationInput): Prom
 }
 
 /**
- * Checks the callback, exchanges the code and reads which account consented. The caller compares that
- * account with the connection's before it stores anything.
+ * Checks the callback and exchanges the code. The caller reads which accounts the tokens reach
+ * (readAccountAccess) before it stores anything, and revokes tokens it doesn't keep.
  */
-export async function completeAuthorization(input: CompleteAuthorizationInput): Promise<Result<AuthorizedTokens, OAuthFailure>> {
+export async function completeAuthorization(input: CompleteAuthorizationInput): Promise<Result<TokenSet, OAuthFailure>> {
   const auth = oauth2AuthOf(input.provider);
   const as = authorizationServerFor(auth);
   const client = clientFor(input.client.clientId);
@@ -93,17 +94,15 @@ export async function completeAuthorization(input: CompleteAuthorizationInput): 
       callback.value,
       input.redirectUri,
       auth.pkce ? input.codeVerifier : oauth.nopkce,
-      tokenRequestOptions(input),
+      tokenRequestOptions(input, auth),
     );
-    tokens = tokenSetFrom(await oauth.processAuthorizationCodeResponse(as, client, response), input.clock);
+    const answer = await oauth.processAuthorizationCodeResponse(as, client, response);
+    tokens = tokenSetFrom(answer, { auth, clock: input.clock, firstConsent: true, settings: input.client.settings });
   } catch (error) {
     const context = { provider: input.provider, kind: 'exchange_failed' as const, endpoint: 'token endpoint', timeoutMs: timeoutOf(input), secrets };
     return err(await failureFromError(error, context));
   }
-
-  const account = await fetchIdentity({ ...input, accessToken: tokens.accessToken });
-  if (!account.ok) return account;
-  return ok({ ...tokens, account: account.value });
+  return ok(tokens);
 }
 
 function validateCallback(

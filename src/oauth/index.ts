@@ -7,10 +7,11 @@
  */
 
 export { createAuthorization, completeAuthorization } from './authorization';
-export type { AuthorizationRequest, AuthorizedTokens, CompleteAuthorizationInput, CreateAuthorizationInput } from './authorization';
+export type { AuthorizationRequest, CompleteAuthorizationInput, CreateAuthorizationInput } from './authorization';
 export { refreshAccessToken, revokeToken } from './tokens';
 export type { RefreshInput, RevokeInput } from './tokens';
-export { fetchIdentity, checkApiKey } from './identity';
+export { fetchIdentity, readAccountAccess, checkApiKey } from './identity';
 export type { CheckApiKeyInput, FetchIdentityInput } from './identity';
 export { DEFAULT_TIMEOUT_MS } from './types';
-export type { AccountIdentity, ClientCredentials, HttpOptions, OAuthFailure, OAuthFailureKind, TokenSet } from './types';
+export { oauth2AuthOf } from './authorization-server';
+export type { AccountAccess, AccountIdentity, ClientCredentials, HardExpiry, HardExpiryKind, HttpOptions, OAuthFailure, OAuthFailureKind, ReachableAccount, TokenSet } from './types';

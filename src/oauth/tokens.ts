@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { systemClock, type Clock } from '../lib/clock';
 import { err, ok, type Result } from '../lib/errors';
-import type { ProviderDefinition } from '../providers/definition';
+import type { OAuth2Auth, ProviderDefinition } from '../providers/definition';
 import {
   authorizationServerFor,
   clientAuthFor,
@@ -11,8 +11,9 @@ import {
   timeoutOf,
   tokenRequestOptions,
 } from './authorization-server';
-import { failure, failureFromError } from './failures';
-import type { ClientCredentials, HttpOptions, OAuthFailure, TokenSet } from './types';
+import { classifiedFailure, failure, failureFromError, readErrorBody } from './failures';
+import { lightFetch } from './http-client';
+import type { ClientCredentials, HardExpiry, HttpOptions, OAuthFailure, TokenSet } from './types';
 
 export interface RefreshInput extends HttpOptions {
   provider: ProviderDefinition;
@@ -27,6 +28,8 @@ export interface RevokeInput extends HttpOptions {
   token: string;
 }
 
+const DAY_MS = 24 * 60 * 60_000;
+
 /**
  * Providers that rotate refresh tokens (Google on reauthorization, Salesforce, Slack, HubSpot…) invalidate
  * the old one when they answer, so the returned set always carries the newest refresh token and the caller
@@ -38,9 +41,14 @@ export async function refreshAccessToken(input: RefreshInput): Promise<Result<To
   const client = clientFor(input.client.clientId);
   try {
     const clientAuth = clientAuthFor(auth, input.client.clientSecret);
-    const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, input.refreshToken, tokenRequestOptions(input));
+    const options = {
+      ...tokenRequestOptions(input, auth),
+      // Microsoft issues the token for the resource the scope names, and without one for Graph.
+      ...(auth.refreshSendsScope ? { additionalParameters: { scope: auth.scopes.join(auth.scopeSeparator) } } : {}),
+    };
+    const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, input.refreshToken, options);
     const answer = await oauth.processRefreshTokenResponse(as, client, response);
-    return ok(tokenSetFrom(answer, input.clock, input.refreshToken));
+    return ok(tokenSetFrom(answer, { auth, clock: input.clock, previousRefreshToken: input.refreshToken }));
   } catch (error) {
     const secrets = [input.refreshToken, input.client.clientSecret];
     return err(await failureFromError(error, { provider: input.provider, kind: 'refresh_failed', endpoint: 'token endpoint', timeoutMs: timeoutOf(input), secrets }));
@@ -51,26 +59,61 @@ export async function refreshAccessToken(input: RefreshInput): Promise<Result<To
 export async function revokeToken(input: RevokeInput): Promise<Result<void, OAuthFailure>> {
   const auth = oauth2AuthOf(input.provider);
   const secrets = [input.token, input.client.clientSecret];
-  if (!auth.revokeUrl) {
-    return err(failure({ kind: 'revoke_failed', secrets }, 'transient', 'internal', `provider ${input.provider.id} has no revocation endpoint`));
+  const context = { provider: input.provider, kind: 'revoke_failed' as const, endpoint: 'revocation endpoint', timeoutMs: timeoutOf(input), secrets };
+  if (!auth.revoke) {
+    return err(failure(context, 'transient', 'internal', `provider ${input.provider.id} has no revocation endpoint`));
   }
-  const as = authorizationServerFor(auth);
-  const client = clientFor(input.client.clientId);
   try {
+    if (auth.revoke.style === 'delete') {
+      const url = auth.revoke.url.replace('{token}', encodeURIComponent(input.token));
+      oauth.checkProtocol(new URL(url), input.allowInsecureHttp !== true);
+      const response = await lightFetch(url, { method: 'DELETE', signal: AbortSignal.timeout(context.timeoutMs) });
+      if (!response.ok) return err(classifiedFailure({ httpStatus: response.status, body: await readErrorBody(response) }, context));
+      return ok(undefined);
+    }
+    const as = authorizationServerFor(auth);
+    const client = clientFor(input.client.clientId);
     const clientAuth = clientAuthFor(auth, input.client.clientSecret);
     await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, input.token, requestOptions(input)));
     return ok(undefined);
   } catch (error) {
-    return err(await failureFromError(error, { provider: input.provider, kind: 'revoke_failed', endpoint: 'revocation endpoint', timeoutMs: timeoutOf(input), secrets }));
+    return err(await failureFromError(error, context));
   }
 }
 
-export function tokenSetFrom(answer: oauth.TokenEndpointResponse, clock: Clock = systemClock, previousRefreshToken?: string): TokenSet {
-  const refreshToken = answer.refresh_token ?? previousRefreshToken;
+interface TokenSetOptions {
+  auth?: OAuth2Auth;
+  clock?: Clock;
+  previousRefreshToken?: string;
+  /** The code exchange: the first consent, when expiries counted from it start. */
+  firstConsent?: boolean;
+  settings?: Record<string, string>;
+}
+
+export function tokenSetFrom(answer: oauth.TokenEndpointResponse, options: TokenSetOptions = {}): TokenSet {
+  const now = (options.clock ?? systemClock).now().getTime();
+  const refreshToken = answer.refresh_token ?? options.previousRefreshToken;
+  const expiresAt = answer.expires_in !== undefined ? new Date(now + answer.expires_in * 1000) : undefined;
+  const hardExpiry = options.auth ? hardExpiryOf(options.auth, answer, now, expiresAt, options) : undefined;
   return {
     accessToken: answer.access_token,
     ...(refreshToken ? { refreshToken } : {}),
-    ...(answer.expires_in !== undefined ? { expiresAt: new Date(clock.now().getTime() + answer.expires_in * 1000) } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
     ...(answer.scope !== undefined ? { scope: answer.scope } : {}),
+    ...(hardExpiry ? { hardExpiry } : {}),
   };
+}
+
+/** The earliest expiry the catalog's rules find in this answer; none means "as before" on a refresh. */
+function hardExpiryOf(auth: OAuth2Auth, answer: oauth.TokenEndpointResponse, now: number, expiresAt: Date | undefined, options: TokenSetOptions): HardExpiry | undefined {
+  const rules = auth.hardExpiry;
+  const found: HardExpiry[] = [];
+  const seconds = rules.refreshTokenExpiresIn ? answer[rules.refreshTokenExpiresIn] : undefined;
+  if (typeof seconds === 'number' && seconds > 0) found.push({ at: new Date(now + seconds * 1000), kind: 'refresh_token' });
+  if (rules.accessTokenExpiry && expiresAt) found.push({ at: expiresAt, kind: 'access_token' });
+  if (rules.idleDays && answer.refresh_token !== undefined) found.push({ at: new Date(now + rules.idleDays * DAY_MS), kind: 'idle' });
+  if (rules.testingDays && options.firstConsent && options.settings?.publishingStatus === 'testing') {
+    found.push({ at: new Date(now + rules.testingDays * DAY_MS), kind: 'testing_app' });
+  }
+  return found.sort((a, b) => a.at.getTime() - b.at.getTime())[0];
 }

@@ -6,6 +6,27 @@ export interface TokenSet {
   refreshToken?: string;
   expiresAt?: Date;
   scope?: string;
+  /** When the grant dies whatever we do, where the provider states it; absent on a refresh: unchanged. */
+  hardExpiry?: HardExpiry;
+}
+
+export type HardExpiryKind = 'refresh_token' | 'access_token' | 'idle' | 'testing_app';
+
+export interface HardExpiry {
+  at: Date;
+  kind: HardExpiryKind;
+}
+
+/** An account the person who signed in can reach, by every id the provider knows it by. */
+export interface ReachableAccount {
+  ids: string[];
+  label?: string;
+}
+
+/** Who signed in (the provider's id of the person, where it names one) and what they can reach. */
+export interface AccountAccess {
+  person: { id?: string; label?: string };
+  accounts: ReachableAccount[];
 }
 
 /** Who consented: the provider's account id (always a string, so ids compare reliably) and a label for people. */
@@ -17,6 +38,8 @@ export interface AccountIdentity {
 export interface ClientCredentials {
   clientId: string;
   clientSecret: string;
+  /** The provider's settings from the environment (developer tokens, Meta's config id…). */
+  settings?: Record<string, string>;
 }
 
 export type OAuthFailureKind =

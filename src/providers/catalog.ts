@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import type { ConnectionKind } from '../lib/provider-ids';
 import { providerSchema, type ProviderDefinition, type ProviderInput } from './definition';
+import { mapProviderUrls, originOf, rewriteOrigin, type OriginRewrites } from './urls';
 
 /**
  * The provider catalog as data. Each entry says how to authorize, how to tell which account consented,
@@ -121,6 +122,9 @@ const MICROSOFT_AUTHORIZE_PARAMS = { prompt: 'select_account' };
 
 // --- The built-in providers ---
 
+/** Google Ads API version; each is supported for about a year (https://developers.google.com/google-ads/api/docs/sunset-dates). */
+const GOOGLE_ADS_API = 'https://googleads.googleapis.com/v26';
+
 const GOOGLE_ADS: ProviderInput = {
   id: 'google_ads',
   name: 'Google Ads',
@@ -130,15 +134,45 @@ const GOOGLE_ADS: ProviderInput = {
     type: 'oauth2',
     authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
     tokenUrl: 'https://oauth2.googleapis.com/token',
-    revokeUrl: 'https://oauth2.googleapis.com/revoke',
+    // Revoking any token of a grant ends the whole grant (every token of that person and client).
+    revoke: { url: 'https://oauth2.googleapis.com/revoke', ends: 'grant' },
     scopes: ['https://www.googleapis.com/auth/adwords', 'openid', 'email'],
     // Google returns a refresh token only with access_type=offline, and on a repeat consent only with prompt=consent.
     authorizeParams: { access_type: 'offline', prompt: 'consent' },
     pkce: true,
     clientAuth: 'client_secret_post',
-    // Google's discovery document sets authorization_response_iss_parameter_supported (RFC 9207).
+    // Google's discovery document sets authorization_response_iss_parameter_supported (RFC 9207), yet
+    // the callback carries `iss` for some users only: it is checked when present.
     issuer: 'https://accounts.google.com',
-    identity: { url: 'https://openidconnect.googleapis.com/v1/userinfo', accountPath: 'sub', labelPath: 'email' },
+    issuerRequired: false,
+    requiredSettings: ['developerToken'],
+    // The person who signed in; a connection is a Google Ads customer, which the lists below must name.
+    identity: { url: 'https://openidconnect.googleapis.com/v1/userinfo', subjectPath: 'sub', labelPath: 'email' },
+    accounts: [
+      // https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers/listAccessibleCustomers
+      {
+        request: { url: `${GOOGLE_ADS_API}/customers:listAccessibleCustomers`, headers: { 'developer-token': '{developerToken}' } },
+        listPath: 'resourceNames',
+        idPaths: ['$'],
+      },
+      // Client accounts reached through the manager account (https://developers.google.com/google-ads/api/docs/account-management/get-account-hierarchy).
+      {
+        when: 'loginCustomerId',
+        request: {
+          url: `${GOOGLE_ADS_API}/customers/{loginCustomerId}/googleAds:search`,
+          method: 'POST',
+          headers: { 'developer-token': '{developerToken}', 'login-customer-id': '{loginCustomerId}' },
+          body: { query: 'SELECT customer_client.id, customer_client.descriptive_name FROM customer_client' },
+        },
+        listPath: 'results',
+        idPaths: ['customerClient.id'],
+        labelPath: 'customerClient.descriptiveName',
+      },
+    ],
+    // Customer ids are written 123-456-7890 in the Google Ads UI and 1234567890 by the API.
+    accountIdFormat: 'digits',
+    // Refresh tokens of an app in "Testing" publishing status expire after 7 days (https://developers.google.com/identity/protocols/oauth2#expiration).
+    hardExpiry: { testingDays: 7 },
   },
   errors: [
     ...OAUTH_BASELINE,
@@ -168,12 +202,28 @@ const META_ADS: ProviderInput = {
     scopeSeparator: ',',
     // Asks again for permissions the person declined or removed since the last consent.
     authorizeParams: { auth_type: 'rerequest' },
+    // Facebook Login for Business: a configuration made in the app dashboard names the permissions.
+    scopesReplacedBy: { param: 'config_id', setting: 'configId' },
+    appSecretProof: true,
     // Meta documents PKCE only for its OIDC login flow, and still as "in testing".
     pkce: false,
     clientAuth: 'client_secret_post',
-    identity: { url: `https://graph.facebook.com/${META_GRAPH_VERSION}/me?fields=id,name`, accountPath: 'id', labelPath: 'name' },
+    identity: { url: `https://graph.facebook.com/${META_GRAPH_VERSION}/me?fields=id,name`, subjectPath: 'id', labelPath: 'name' },
+    // https://developers.facebook.com/docs/marketing-api/reference/user/adaccounts/
+    accounts: [
+      {
+        request: { url: `https://graph.facebook.com/${META_GRAPH_VERSION}/me/adaccounts?fields=account_id,name&limit=100` },
+        listPath: 'data',
+        idPaths: ['account_id'],
+        labelPath: 'name',
+        nextPagePath: 'paging.next',
+      },
+    ],
+    // Ad account ids are act_<digits> in the API and <digits> in Ads Manager.
+    accountIdFormat: 'digits',
     // Meta issues long-lived user tokens (about 60 days) and no refresh tokens; probes call identity instead.
     refreshable: false,
+    hardExpiry: { accessTokenExpiry: true },
   },
   // Codes from https://developers.facebook.com/docs/graph-api/guides/error-handling.
   errors: [
@@ -192,6 +242,9 @@ const META_ADS: ProviderInput = {
   docsUrl: 'https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow',
 };
 
+/** LinkedIn's Marketing API version (YYYYMM); each is supported for a year. */
+const LINKEDIN_API_VERSION = '202609';
+
 const LINKEDIN_ADS: ProviderInput = {
   id: 'linkedin_ads',
   name: 'LinkedIn Ads',
@@ -200,16 +253,35 @@ const LINKEDIN_ADS: ProviderInput = {
     type: 'oauth2',
     authorizeUrl: 'https://www.linkedin.com/oauth/v2/authorization',
     tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
-    revokeUrl: 'https://www.linkedin.com/oauth/v2/revoke',
+    revoke: { url: 'https://www.linkedin.com/oauth/v2/revoke' },
     scopes: ['r_ads', 'r_ads_reporting', 'openid', 'profile'],
     // LinkedIn enables PKCE only for native clients, on request; web apps use the client secret.
     pkce: false,
     clientAuth: 'client_secret_post',
-    identity: { url: 'https://api.linkedin.com/v2/userinfo', accountPath: 'sub', labelPath: 'name' },
+    // Token answers carry no token_type (https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow).
+    defaultTokenType: 'bearer',
+    identity: { url: 'https://api.linkedin.com/v2/userinfo', subjectPath: 'sub', labelPath: 'name' },
+    // The ad accounts the member has a role on (https://learn.microsoft.com/linkedin/marketing/integrations/ads/account-structure/create-and-manage-account-users).
+    accounts: [
+      {
+        request: {
+          url: 'https://api.linkedin.com/rest/adAccountUsers?q=authenticatedUser',
+          headers: { 'LinkedIn-Version': LINKEDIN_API_VERSION, 'X-Restli-Protocol-Version': '2.0.0' },
+        },
+        listPath: 'elements',
+        idPaths: ['account'],
+      },
+    ],
+    // urn:li:sponsoredAccount:<digits> in the API, <digits> in Campaign Manager.
+    accountIdFormat: 'digits',
+    // Refresh tokens live 365 days from the first consent; refreshing doesn't extend them.
+    hardExpiry: { refreshTokenExpiresIn: 'refresh_token_expires_in' },
   },
   errors: [
     ...OAUTH_BASELINE,
-    // Refresh tokens live 365 days from consent and refreshing doesn't extend them.
+    // A revoked or expired refresh token: 400 invalid_request, "…invalid, expired or revoked"
+    // (https://learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens).
+    { classification: 'needs_reauth', reason: 'token_revoked', path: 'error_description', includes: 'expired or revoked' },
     { classification: 'needs_reauth', reason: 'token_revoked', path: 'error', equals: ['invalid_grant'] },
     // After a successful refresh, a 401 from the API means the member revoked the app.
     { classification: 'needs_reauth', reason: 'token_revoked', httpStatus: [401] },
@@ -217,6 +289,8 @@ const LINKEDIN_ADS: ProviderInput = {
   streams: [...STREAMS_BY_KIND.ad_platform],
   docsUrl: 'https://learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow',
 };
+
+const MICROSOFT_ADS_API = 'https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13';
 
 const MICROSOFT_ADS: ProviderInput = {
   id: 'microsoft_ads',
@@ -231,13 +305,36 @@ const MICROSOFT_ADS: ProviderInput = {
     authorizeParams: MICROSOFT_AUTHORIZE_PARAMS,
     pkce: true,
     clientAuth: 'client_secret_post',
-    // The token's audience is Microsoft Advertising, so the account is the Advertising user (GetUser over REST).
+    // The token's audience follows the scope of each refresh, so refreshes repeat it.
+    refreshSendsScope: true,
+    requiredSettings: ['developerToken'],
+    // The Advertising user who signed in (GetUser), then the accounts that user can reach (SearchAccounts).
+    // https://learn.microsoft.com/advertising/customer-management-service/getuser
     identity: {
-      url: 'https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13/User/Query',
+      url: `${MICROSOFT_ADS_API}/User/Query`,
       method: 'POST',
-      accountPath: 'User.Id',
+      headers: { DeveloperToken: '{developerToken}' },
+      body: { UserId: null },
+      subjectPath: 'User.Id',
       labelPath: 'User.UserName',
     },
+    // https://learn.microsoft.com/advertising/customer-management-service/searchaccounts
+    accounts: [
+      {
+        request: {
+          url: `${MICROSOFT_ADS_API}/Accounts/Search`,
+          method: 'POST',
+          headers: { DeveloperToken: '{developerToken}' },
+          body: { Predicates: [{ Field: 'UserId', Operator: 'Equals', Value: '{subject}' }], Ordering: null, PageInfo: { Index: 0, Size: 1000 } },
+        },
+        listPath: 'Accounts',
+        idPaths: ['Id'],
+        labelPath: 'Name',
+      },
+    ],
+    accountIdFormat: 'digits',
+    // Refresh tokens die after 90 days unused (https://learn.microsoft.com/entra/identity-platform/refresh-tokens).
+    hardExpiry: { idleDays: 90 },
   },
   errors: MICROSOFT_IDENTITY_ERRORS,
   streams: [...STREAMS_BY_KIND.ad_platform],
@@ -253,16 +350,18 @@ const SALESFORCE: ProviderInput = {
     type: 'oauth2',
     authorizeUrl: 'https://login.salesforce.com/services/oauth2/authorize',
     tokenUrl: 'https://login.salesforce.com/services/oauth2/token',
-    revokeUrl: 'https://login.salesforce.com/services/oauth2/revoke',
+    revoke: { url: 'https://login.salesforce.com/services/oauth2/revoke' },
     // `id` grants the identity URL service that userinfo belongs to; the connected app must allow it.
     scopes: ['api', 'refresh_token', 'id'],
     pkce: true,
     clientAuth: 'client_secret_post',
     identity: {
       url: 'https://login.salesforce.com/services/oauth2/userinfo',
+      subjectPath: 'user_id',
       accountPath: 'organization_id',
       labelPath: 'preferred_username',
     },
+    accountIdFormat: 'salesforce_org',
   },
   errors: [
     ...OAUTH_BASELINE,
@@ -278,6 +377,12 @@ const SALESFORCE: ProviderInput = {
   ],
   streams: [...STREAMS_BY_KIND.crm],
   docsUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm',
+  // Sandboxes sign in at test.salesforce.com; orgs with My Domain may require their own host.
+  hostOption: {
+    option: 'loginHost',
+    pattern: '^(login|test)\\.salesforce\\.com$|^[a-z0-9-]+(\\.sandbox)?\\.my\\.salesforce\\.com$',
+    help: 'login.salesforce.com, test.salesforce.com (sandboxes) or your My Domain host, e.g. acme.my.salesforce.com',
+  },
 };
 
 /**
@@ -298,12 +403,12 @@ const DYNAMICS_365: ProviderInput = {
     authorizeParams: MICROSOFT_AUTHORIZE_PARAMS,
     pkce: true,
     clientAuth: 'client_secret_post',
-    // Every environment the user reaches lives in their Entra tenant, so the tenant is the stable account id.
-    identity: {
-      url: 'https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances',
-      accountPath: 'value.0.TenantId',
-      labelPath: 'value.0.FriendlyName',
-    },
+    refreshSendsScope: true,
+    // The environments (orgs) the person can reach; a connection names one by its Id or its URL.
+    identity: { url: 'https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances' },
+    accounts: [{ listPath: 'value', idPaths: ['Id', 'ApiUrl', 'Url'], labelPath: 'FriendlyName' }],
+    accountIdFormat: 'case_insensitive',
+    hardExpiry: { idleDays: 90 },
   },
   errors: MICROSOFT_IDENTITY_ERRORS,
   streams: [...STREAMS_BY_KIND.crm],
@@ -319,7 +424,8 @@ const HUBSPOT: ProviderInput = {
     type: 'oauth2',
     authorizeUrl: 'https://app.hubspot.com/oauth/authorize',
     tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
-    // HubSpot deletes refresh tokens with DELETE /oauth/v1/refresh-tokens/:token, not RFC 7009 revocation.
+    // Not RFC 7009: a DELETE of the refresh token (https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/delete-refresh-token).
+    revoke: { url: 'https://api.hubapi.com/oauth/v1/refresh-tokens/{token}', style: 'delete' },
     scopes: [
       'oauth',
       'crm.objects.contacts.read',
@@ -333,9 +439,11 @@ const HUBSPOT: ProviderInput = {
     clientAuth: 'client_secret_post',
     identity: {
       url: 'https://api.hubapi.com/oauth/v1/access-tokens/{accessToken}',
+      subjectPath: 'user_id',
       accountPath: 'hub_id',
       labelPath: 'hub_domain',
     },
+    accountIdFormat: 'digits',
   },
   errors: [
     ...OAUTH_BASELINE,
@@ -371,9 +479,9 @@ function genericOAuthProvider(config: NonNullable<Config['genericOAuth']>): Prov
       type: 'oauth2',
       authorizeUrl: config.authorizeUrl,
       tokenUrl: config.tokenUrl,
-      revokeUrl: config.revokeUrl,
+      ...(config.revokeUrl ? { revoke: { url: config.revokeUrl } } : {}),
       scopes: config.scopes,
-      identity: { url: config.userinfoUrl, accountPath: config.accountClaim },
+      identity: { url: config.userinfoUrl, subjectPath: config.accountClaim, accountPath: config.accountClaim },
     },
     errors: [
       ...OAUTH_BASELINE,
@@ -411,20 +519,49 @@ export interface Catalog {
   /** Like `get`, for ids that must exist (a stored connection's provider); throws naming the unknown id. */
   require(id: string): ProviderDefinition;
   list(): ProviderDefinition[];
+  /**
+   * The provider as one connection talks to it: with the host its options name (`loginHost` for
+   * Salesforce) serving every URL of the authorize URL's origin, then PROVIDER_ORIGINS. Throws for an
+   * unknown provider; options were checked by `checkConnectionOptions` when they were stored.
+   */
+  forConnection(connection: { provider: string; options: Record<string, unknown> }): ProviderDefinition;
 }
 
-export function buildCatalog(config: GenericConfig): Catalog {
-  const inputs = [...BUILT_IN_PROVIDERS, ...configuredGenericProviders(config)];
-  const byId = new Map(inputs.map((input) => [input.id, parseProvider(input)]));
+type CatalogConfig = GenericConfig & { providerOrigins?: OriginRewrites };
+
+export function buildCatalog(config: CatalogConfig): Catalog {
+  const builtIn = new Map(BUILT_IN_PROVIDERS.map((input) => [input.id, parseProvider(input)]));
+  const rewrite = (url: string) => rewriteOrigin(url, config.providerOrigins ?? new Map());
+  const byId = new Map([...builtIn].map(([id, provider]) => [id, mapProviderUrls(provider, rewrite)]));
+  for (const input of configuredGenericProviders(config)) byId.set(input.id, parseProvider(input));
+  const require = (id: string) => {
+    const provider = byId.get(id);
+    if (!provider) throw new Error(`Unknown provider "${id}". Known providers: ${[...byId.keys()].join(', ')}.`);
+    return provider;
+  };
   return {
     get: (id) => byId.get(id),
-    require: (id) => {
-      const provider = byId.get(id);
-      if (!provider) throw new Error(`Unknown provider "${id}". Known providers: ${[...byId.keys()].join(', ')}.`);
-      return provider;
-    },
+    require,
     list: () => [...byId.values()],
+    forConnection(connection) {
+      const provider = require(connection.provider);
+      const raw = builtIn.get(connection.provider);
+      const host = raw?.hostOption ? connection.options[raw.hostOption.option] : undefined;
+      if (!raw || raw.auth.type !== 'oauth2' || typeof host !== 'string' || host === '') return provider;
+      const origin = originOf(raw.auth.authorizeUrl);
+      const own = new Map([[origin, `https://${host}`]]);
+      return mapProviderUrls(raw, (url) => rewrite(rewriteOrigin(url, own)));
+    },
   };
+}
+
+/** Problems with a connection's options for its provider (a host option that isn't the provider's); empty when fine. */
+export function checkConnectionOptions(provider: ProviderDefinition, options: Record<string, unknown>): string[] {
+  const hostOption = provider.hostOption;
+  if (!hostOption || options[hostOption.option] === undefined) return [];
+  const value = options[hostOption.option];
+  if (typeof value === 'string' && new RegExp(hostOption.pattern).test(value)) return [];
+  return [`options.${hostOption.option}: expected ${hostOption.help}`];
 }
 
 function configuredGenericProviders(config: GenericConfig): ProviderInput[] {

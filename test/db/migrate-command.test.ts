@@ -24,9 +24,9 @@ describe('npm run db:migrate', () => {
         const first = dbMigrate(url);
         expect(first.stderr).toBe('');
         expect(first.status).toBe(0);
-        expect(first.stdout).toMatch(/: applied 0001_init, 0002_[a-z_]+ \(0 already applied\)\n$/);
+        expect(first.stdout).toMatch(/: applied 0001_init, 0002_[a-z_]+, 0003_[a-z_]+ \(0 already applied\)\n$/);
         const again = dbMigrate(url);
-        expect(again.stdout).toMatch(/: nothing to apply \(2 already applied\)\n$/);
+        expect(again.stdout).toMatch(/: nothing to apply \(3 already applied\)\n$/);
 
         const db = await openDatabase(url, { migrate: false });
         try {

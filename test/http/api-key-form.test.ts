@@ -73,7 +73,7 @@ for (const { kind, skip } of databaseKinds()) {
 
     it.each([
       ['a key the provider refuses', 'key-wrong-0123456789', {}, 400, 'did not accept'],
-      ['a key of another account', 'key-other-0123456789', {}, 400, 'different account'],
+      ['a key of another account', 'key-other-0123456789', {}, 400, 'belongs to account acct-other'],
       ['a forged CSRF token', 'key-new-0123456789', { csrf: 'forged-csrf-token-000000000' }, 403, 'could not be verified'],
       ['another browser', 'key-new-0123456789', { cookie: 'reconnect_flow=someone-else' }, 403, 'another browser'],
     ])('refuses %s and keeps the old key', async (_name, key, overrides, status, text) => {

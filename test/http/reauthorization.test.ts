@@ -4,10 +4,11 @@ import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
 import { genericOAuthEnv, startFakeOAuthProvider, followAuthorize, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver';
-import { blockAction, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
+import { fakeSlackEnv } from '../fakes/slack-requests';
 import { loadSecrets } from '../../src/db/credentials';
 import { verifySignature } from '../../src/lib/signature';
 import { waitFor } from '../support/wait';
+import { clickReauthorize, openLink } from '../support/reauth-driver';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
 const CHANNEL = 'C0ALERTS1';
@@ -61,23 +62,7 @@ for (const { kind, skip } of databaseKinds()) {
       await waitFor(async () => Boolean((await t.app.core.db.prisma.incident.findFirst())?.messageTs));
     });
 
-    /** Clicks Reauthorize as the owner and returns the link from the ephemeral answer. */
-    async function reauthorizeLink(): Promise<string> {
-      const ts = (await t.app.core.db.prisma.incident.findFirstOrThrow()).messageTs!;
-      const before = slack.callsTo('response_url').length;
-      const click = blockAction({ actionId: 'reauthorize', message: slack.message(CHANNEL, ts)!, channelId: CHANNEL, userId: OWNER, responseUrl: slack.responseUrl() });
-      expect((await postSigned(t.url, '/slack/events', click)).status).toBe(200);
-      await waitFor(() => slack.callsTo('response_url').length > before);
-      const text = String(slack.callsTo('response_url').at(-1)!.args.text);
-      return text.match(/<(http[^|>]+)\|/)![1]!;
-    }
-
-    /** Opens the link like a browser: returns the provider URL it redirects to and the flow cookie. */
-    async function openLink(link: string): Promise<{ status: number; location: string | null; cookie: string; body: string }> {
-      const response = await fetch(link, { redirect: 'manual' });
-      const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
-      return { status: response.status, location: response.headers.get('location'), cookie, body: await response.text() };
-    }
+    const reauthorizeLink = () => clickReauthorize(t, slack, { channelId: CHANNEL, userId: OWNER });
 
     const storedSecrets = async () => (await loadSecrets(t.app.core.db.prisma, t.app.core.keyRing, { id: connectionId, provider: 'generic_oauth2' }))!.secrets;
 
@@ -181,8 +166,8 @@ for (const { kind, skip } of databaseKinds()) {
         const opened = await openLink(await reauthorizeLink());
         const response = await fetch(await followAuthorize(opened.location!), { headers: { cookie: opened.cookie } });
         expect(response.status).toBe(400);
-        expect(await response.text()).toContain('different account');
-        await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes('signed in as a different account')));
+        expect(await response.text()).toContain('but you signed in to account acct-2');
+        await waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes('you signed in to account acct-2')));
       });
 
       it('access_denied at the provider', async () => {

@@ -24,6 +24,7 @@ for (const { kind, skip } of databaseKinds()) {
           DATABASE_URL: databaseUrl,
           GOOGLE_ADS_CLIENT_ID: 'google-client-id',
           GOOGLE_ADS_CLIENT_SECRET: 'google-client-secret',
+          GOOGLE_ADS_DEVELOPER_TOKEN: 'google-developer-token',
           GENERIC_OAUTH_AUTHORIZE_URL: 'https://id.example.test/authorize',
           GENERIC_OAUTH_TOKEN_URL: 'https://id.example.test/token',
           GENERIC_OAUTH_USERINFO_URL: 'https://id.example.test/userinfo',
@@ -54,8 +55,12 @@ for (const { kind, skip } of databaseKinds()) {
         degradedAfterFailures: 5,
         allowInsecureHttp: false,
       });
-      expect(settings.clientFor('google_ads')).toEqual({ clientId: 'google-client-id', clientSecret: 'google-client-secret' });
-      expect(settings.clientFor('generic_oauth2')).toEqual({ clientId: 'generic-client-id', clientSecret: 'generic-client-secret' });
+      expect(settings.clientFor('google_ads')).toEqual({
+        clientId: 'google-client-id',
+        clientSecret: 'google-client-secret',
+        settings: { developerToken: 'google-developer-token', publishingStatus: 'production' },
+      });
+      expect(settings.clientFor('generic_oauth2')).toEqual({ clientId: 'generic-client-id', clientSecret: 'generic-client-secret', settings: {} });
       expect(settings.clientFor('hubspot')).toBeUndefined();
     });
 

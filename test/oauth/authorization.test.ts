@@ -1,4 +1,4 @@
-import { completeAuthorization, createAuthorization, type CompleteAuthorizationInput } from '../../src/oauth';
+import { completeAuthorization, createAuthorization, readAccountAccess, type CompleteAuthorizationInput } from '../../src/oauth';
 import type { ProviderDefinition } from '../../src/providers/definition';
 import {
   followAuthorize,
@@ -98,7 +98,7 @@ describe('createAuthorization', () => {
 });
 
 describe('completeAuthorization', () => {
-  it('exchanges the code and returns the tokens and the account that consented', async () => {
+  it('exchanges the code and returns the tokens, whose account the identity endpoint names', async () => {
     fake.nextAccount('account-42');
     const before = Date.now();
     const result = await completion(await startFlow());
@@ -108,7 +108,8 @@ describe('completeAuthorization', () => {
     expect(result.value.accessToken).toMatch(/^at_/);
     expect(result.value.refreshToken).toMatch(/^rt_/);
     expect(result.value.scope).toBe('read offline');
-    expect(result.value.account).toEqual({ id: 'account-42', label: 'account-42@example.test' });
+    const access = await readAccountAccess({ provider, accessToken: result.value.accessToken, allowInsecureHttp: true });
+    expect(access).toEqual({ ok: true, value: { person: { id: 'account-42', label: 'account-42@example.test' }, accounts: [{ ids: ['account-42'], label: 'account-42@example.test' }] } });
     expect(result.value.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 3600_000);
     expect(result.value.expiresAt!.getTime()).toBeLessThan(Date.now() + 3600_000 + 1000);
   });
@@ -202,9 +203,9 @@ describe('completeAuthorization', () => {
   });
 
   it('reports a failing identity endpoint after a good exchange as identity_failed', async () => {
-    const flow = await startFlow();
+    const tokens = await completion(await startFlow());
     fake.failNext('/userinfo', 503);
-    const result = await completion(flow);
+    const result = await readAccountAccess({ provider, accessToken: tokens.ok ? tokens.value.accessToken : '', allowInsecureHttp: true });
 
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ kind: 'identity_failed', classification: 'transient', httpStatus: 503 }) });
   });
@@ -215,7 +216,7 @@ describe('completeAuthorization', () => {
     fake.failNext('/token', 200, { access_token: accessToken, token_type: 'Bearer', id_token: unsignedJwt({ iss: 'https://login.example/tenant-1/v2.0' }) });
     const result = await completion(flow);
 
-    expect(result.ok && result.value.account.id).toBe('account-7');
+    expect(result.ok && result.value.accessToken).toBe(accessToken);
   });
 
   it('refuses http token endpoints unless insecure http is allowed (oauth4webapi check)', async () => {

@@ -183,7 +183,7 @@ describe('revokeToken', () => {
 
   it('fails plainly for a provider without a revocation endpoint', async () => {
     const result = await revokeToken({
-      provider: oauth2ProviderFor(fake, { revokeUrl: undefined }),
+      provider: oauth2ProviderFor(fake, { revoke: undefined }),
       client: { clientId: fake.clientId, clientSecret: fake.clientSecret },
       token: 'rt_anything',
       allowInsecureHttp: true,

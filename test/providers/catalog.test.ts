@@ -62,7 +62,7 @@ describe('the built-in provider catalog', () => {
   it.each(BUILT_IN_OAUTH_PROVIDER_IDS)('%s talks to production endpoints over https only', (id) => {
     const provider = buildCatalog({}).require(id);
     const auth = oauth(provider);
-    const urls = [auth.authorizeUrl, auth.tokenUrl, auth.revokeUrl, auth.identity.url, provider.docsUrl].filter(
+    const urls = [auth.authorizeUrl, auth.tokenUrl, auth.revoke?.url, auth.identity.url, ...auth.accounts.map((list) => list.request?.url), provider.docsUrl].filter(
       (url): url is string => url !== undefined,
     );
     for (const url of urls) expect(new URL(url).protocol).toBe('https:');
@@ -85,20 +85,24 @@ describe('the built-in provider catalog', () => {
     }
   });
 
-  it('reads the account that consented from each provider', () => {
-    const identities = Object.fromEntries(
+  it('checks a connection against the accounts the person who signed in can reach, not against the person', () => {
+    const checks = Object.fromEntries(
       buildCatalog({})
         .list()
-        .map((provider) => [provider.id, `${oauth(provider).identity.url} → ${oauth(provider).identity.accountPath}`]),
+        .map((provider) => {
+          const auth = oauth(provider);
+          const lists = auth.accounts.map((list) => `${list.request ? new URL(list.request.url).pathname : '(identity answer)'} ${list.listPath}[${list.idPaths.join('|')}]`);
+          return [provider.id, [auth.accountIdFormat, auth.identity.accountPath ? `identity ${auth.identity.accountPath}` : '', ...lists].filter(Boolean).join('; ')];
+        }),
     );
-    expect(identities).toEqual({
-      google_ads: 'https://openidconnect.googleapis.com/v1/userinfo → sub',
-      meta_ads: 'https://graph.facebook.com/v23.0/me?fields=id,name → id',
-      linkedin_ads: 'https://api.linkedin.com/v2/userinfo → sub',
-      microsoft_ads: 'https://clientcenter.api.bingads.microsoft.com/CustomerManagement/v13/User/Query → User.Id',
-      salesforce: 'https://login.salesforce.com/services/oauth2/userinfo → organization_id',
-      dynamics365: 'https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances → value.0.TenantId',
-      hubspot: 'https://api.hubapi.com/oauth/v1/access-tokens/{accessToken} → hub_id',
+    expect(checks).toEqual({
+      google_ads: 'digits; /v26/customers:listAccessibleCustomers resourceNames[$]; /v26/customers/%7BloginCustomerId%7D/googleAds:search results[customerClient.id]',
+      meta_ads: 'digits; /v23.0/me/adaccounts data[account_id]',
+      linkedin_ads: 'digits; /rest/adAccountUsers elements[account]',
+      microsoft_ads: 'digits; /CustomerManagement/v13/Accounts/Search Accounts[Id]',
+      salesforce: 'salesforce_org; identity organization_id',
+      dynamics365: 'case_insensitive; (identity answer) value[Id|ApiUrl|Url]',
+      hubspot: 'digits; identity hub_id',
     });
   });
 
@@ -163,7 +167,7 @@ describe('the generic providers', () => {
       type: 'oauth2',
       authorizeUrl: 'http://127.0.0.1:4010/authorize',
       tokenUrl: 'http://127.0.0.1:4010/token',
-      revokeUrl: 'http://127.0.0.1:4010/revoke',
+      revoke: { url: 'http://127.0.0.1:4010/revoke', style: 'rfc7009', ends: 'token' },
       scopes: ['read', 'offline_access'],
       pkce: true,
       identity: { url: 'http://127.0.0.1:4010/userinfo', accountPath: 'account_id' },

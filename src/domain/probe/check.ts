@@ -16,8 +16,8 @@ const STORE_ATTEMPTS = 3;
 
 export async function checkCredentials(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null): Promise<Verdict> {
   if (connection.status === 'disabled') return skipped('the connection is disabled');
-  const provider = deps.catalog.get(connection.provider);
-  if (!provider) return skipped(`provider ${connection.provider} is not configured`, true);
+  if (!deps.catalog.get(connection.provider)) return skipped(`provider ${connection.provider} is not configured`, true);
+  const provider = deps.catalog.forConnection(connection);
   const stored =
     credential === undefined ? await loadSecrets(deps.prisma, deps.keyRing, connection) : credential && openCredential(deps.keyRing, connection, credential);
   if (!stored) return skipped('no stored credentials');
@@ -36,8 +36,8 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
     if (!secrets.apiKey) return skipped('no stored API key');
     return verdictOf(await checkApiKey({ provider, apiKey: secrets.apiKey, ...http }));
   }
+  const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {
-    const client = deps.settings.clientFor(provider.id);
     if (!client) return skipped(`no OAuth client configured for ${provider.id}, so its tokens can't be refreshed`, true);
     const refreshed = await refreshAccessToken({ provider, client, refreshToken: secrets.refreshToken, ...http });
     if (!refreshed.ok) return failed(refreshed.error);
@@ -45,7 +45,7 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
     return { result: 'ok' };
   }
   if (!secrets.accessToken) return skipped('no stored access token');
-  return verdictOf(await fetchIdentity({ provider, accessToken: secrets.accessToken, ...http }));
+  return verdictOf(await fetchIdentity({ provider, accessToken: secrets.accessToken, ...(client ? { client } : {}), ...http }));
 }
 
 /**
@@ -57,7 +57,7 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
 async function storeRefreshedTokens(deps: ProbeDeps, connection: Connection, used: StoredSecrets, tokens: TokenSet): Promise<void> {
   let base = used;
   for (let attempt = 0; attempt < STORE_ATTEMPTS; attempt += 1) {
-    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens))) return;
+    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens), tokens.hardExpiry)) return;
     const latest = await loadSecrets(deps.prisma, deps.keyRing, connection);
     if (!latest || latest.secrets.refreshToken !== used.secrets.refreshToken) {
       deps.logger.debug('refreshed tokens not stored: the credentials were replaced meanwhile', { connectionId: connection.id });

@@ -16,7 +16,7 @@ export function threadText(event: ThreadEvent): string {
     case 'reauth_failed':
       return `❌ Reauthorization failed${event.userId ? ` for ${mention(event.userId)}` : ''}: ${event.why}`;
     case 'wrong_account':
-      return `❌ ${event.userId ? mention(event.userId) : 'Someone'} signed in as a different account (\`${event.actual}\`), not \`${event.expected}\`. Nothing was changed; sign in with the connection's account.`;
+      return `❌ ${event.userId ? mention(event.userId) : 'Someone'} couldn't reauthorize: this connection is account \`${event.expected}\`, but ${event.canReach}. Nothing was stored; sign in as someone with access to \`${event.expected}\`.`;
     case 'reconnected': {
       const who = event.by ? mention(event.by) : event.actorType === 'webhook' ? 'the data platform' : 'an automatic check';
       const backfill = event.backfill.length ? ` Recovering: ${event.backfill.join(', ')}.` : '';
