@@ -10,6 +10,40 @@ const problemsOf = (env: Record<string, string>) => {
   return [];
 };
 
+describe('provider configuration', () => {
+  it('reads PROVIDER_ORIGINS as whole-origin rewrites', () => {
+    const config = loadConfig({ PROVIDER_ORIGINS: 'https://accounts.google.com=http://127.0.0.1:9001, https://oauth2.googleapis.com/=http://127.0.0.1:9001', OAUTH_ALLOW_INSECURE_HTTP: 'true' });
+    expect([...config.providerOrigins]).toEqual([
+      ['https://accounts.google.com', 'http://127.0.0.1:9001'],
+      ['https://oauth2.googleapis.com', 'http://127.0.0.1:9001'],
+    ]);
+  });
+
+  it.each([
+    ['a path', 'https://accounts.google.com/o=https://sim.example', /entry 1: expected https:\/\/from-origin=https:\/\/to-origin/],
+    ['no target', 'https://accounts.google.com', /entry 1: expected/],
+    ['an http origin rewritten', 'http://accounts.google.com=https://sim.example', /must be a provider's https:\/\/ origin/],
+    ['an http target without OAUTH_ALLOW_INSECURE_HTTP', 'https://accounts.google.com=http://127.0.0.1:9', /http:\/\/ target needs OAUTH_ALLOW_INSECURE_HTTP=true/],
+    ['one origin twice', 'https://a.example=https://b.example,https://a.example=https://c.example', /entry 2: https:\/\/a.example is rewritten twice/],
+  ])('refuses PROVIDER_ORIGINS with %s, naming the entry', (_, value, message) => {
+    expect(problemsOf({ PROVIDER_ORIGINS: value }).join('\n')).toMatch(message);
+  });
+
+  it('refuses an http PROVIDER_ORIGINS target in production, where insecure http is refused too', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', PROVIDER_ORIGINS: 'https://a.example=http://b.example', OAUTH_ALLOW_INSECURE_HTTP: 'true' }).join('\n');
+    expect(problems).toMatch(/OAUTH_ALLOW_INSECURE_HTTP: must not be true in production/);
+  });
+
+  it('requires the developer tokens the account checks send, and a ten-digit manager id', () => {
+    expect(problemsOf({ GOOGLE_ADS_CLIENT_ID: 'id', GOOGLE_ADS_CLIENT_SECRET: 's' }).join('\n')).toMatch(/GOOGLE_ADS_DEVELOPER_TOKEN: required when GOOGLE_ADS_CLIENT_ID is set/);
+    expect(problemsOf({ MICROSOFT_ADS_CLIENT_ID: 'id', MICROSOFT_ADS_CLIENT_SECRET: 's' }).join('\n')).toMatch(/MICROSOFT_ADS_DEVELOPER_TOKEN: required/);
+    expect(problemsOf({ GOOGLE_ADS_LOGIN_CUSTOMER_ID: '12345' }).join('\n')).toMatch(/GOOGLE_ADS_LOGIN_CUSTOMER_ID: expected a 10-digit/);
+    const config = loadConfig({ GOOGLE_ADS_LOGIN_CUSTOMER_ID: '700-000-0001', META_ADS_APPSECRET_PROOF: 'true' });
+    expect(config.providerSettings.google_ads).toMatchObject({ loginCustomerId: '7000000001' });
+    expect(config.providerSettings.meta_ads).toEqual({ appSecretProof: 'true' });
+  });
+});
+
 describe('configuration', () => {
   it('starts locally with no variables at all: SQLite under ./data, port 3000, Slack off', () => {
     const config = loadConfig({});

@@ -7,7 +7,7 @@ import { adminRequest } from '../../fakes/ingest-requests';
 import { FAKE_SLACK_DEFAULTS } from '../../fakes/fake-slack';
 import { databaseKinds, truncateAll } from '../../support/databases';
 import { startProviderWorld, type ProviderWorld } from '../../support/provider-e2e';
-import { clickReauthorize, openLink } from '../../support/reauth-driver';
+import { clickReauthorize, consentAndReturn, openLink } from '../../support/reauth-driver';
 
 /**
  * What each provider does differently from the others, through the real app and its simulator: the
@@ -152,15 +152,31 @@ for (const { kind, skip } of databaseKinds()) {
     describe('Salesforce', () => {
       let world: ProviderWorld<SalesforceSimulator>;
       beforeAll(async () => {
-        world = await startProviderWorld(kind, await startSalesforceSimulator());
+        const sim = await startSalesforceSimulator();
+        sim.addUser({ id: '0055g00000AAAAAAA1', label: 'owner@acme.example', accounts: [{ id: '00D5g000004ABCDEAU', name: 'Acme' }] });
+        world = await startProviderWorld(kind, sim);
       });
       afterAll(() => world.stop());
+
+      it('revokes the grant it got when the connection was disabled while the person was signing in', async () => {
+        const id = await world.connect('salesforce', '00D5g000004ABCDEAU', world.sim.issueTokens('0055g00000AAAAAAA1'));
+        await world.dropAndAlert(id);
+        world.sim.signInAs('0055g00000AAAAAAA1');
+        const opened = await openLink(await clickReauthorize(world.t, world.slack, { connectionId: id, channelId: 'C0ADS0001', userId: 'U0OWNER01' }));
+        expect((await adminRequest(world.t.url, 'DELETE', `/api/v1/connections/${id}`)).status).toBe(200);
+        const page = await consentAndReturn(opened);
+
+        expect(page.html).toContain('disabled while you were signing in');
+        expect(world.sim.revoked).toHaveLength(1);
+        expect(world.sim.live(world.sim.revoked[0], 'refresh')).toBeUndefined();
+      });
 
       it.each([
         ['a host that is not Salesforce', 'evil.example.com'],
         ['a URL instead of a host', 'https://test.salesforce.com'],
         ['a lookalike', 'login.salesforce.com.evil.example'],
       ])('refuses a loginHost option of %s and stores nothing', async (_, loginHost) => {
+        const before = await world.t.app.core.db.prisma.connection.count();
         const answer = await adminRequest(world.t.url, 'POST', '/api/v1/connections', {
           teamId: FAKE_SLACK_DEFAULTS.team.id,
           provider: 'salesforce',
@@ -170,7 +186,7 @@ for (const { kind, skip } of databaseKinds()) {
         });
         expect(answer.status).toBe(400);
         expect(JSON.stringify(answer.json)).toContain('options.loginHost');
-        expect(await world.t.app.core.db.prisma.connection.count()).toBe(0);
+        expect(await world.t.app.core.db.prisma.connection.count()).toBe(before);
       });
     });
   });
