@@ -126,8 +126,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const incidentDeps = { prisma: db.prisma, clock, catalog: core.catalog };
   const installations = { prisma: db.prisma, keyRing: core.keyRing, clock, refresh: slackTokenRefresher(config) };
   const clients = createSlackClients({ config, installations });
+  const webhook = webhookDeliveryHandler({ config: config.outboundWebhook, clock, logger, metrics });
   const handlers: Record<string, DeliveryHandler> = {
-    [OUTBOX_KINDS.webhookReauthorized]: webhookDeliveryHandler({ config: config.outboundWebhook, clock, logger }),
+    [OUTBOX_KINDS.webhookEvent]: webhook,
+    [OUTBOX_KINDS.webhookReauthorized]: webhook,
     ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics, command: config.slackCommand }),
   };
   const dispatcher = new OutboxDispatcher({ prisma: db.prisma, clock, logger, metrics, handlers, pollMs: config.outboxPollMs, leaseMs: config.outboxLeaseMs });

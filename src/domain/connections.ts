@@ -11,6 +11,7 @@ import type { KeyRing } from '../lib/key-ring';
 import { checkConnectionOptions, type Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
 import { changeStatus, type StatusEngineDeps } from './status-engine';
+import { enqueueWebhookEvent } from './notifications';
 
 /** Registering, changing and disabling connections: shared by the admin API and the CLI. */
 
@@ -75,6 +76,7 @@ export async function createConnection(deps: ConnectionDeps, input: z.infer<type
       const connection = await insertConnection(tx, { ...input, kind: provider.kind }, now);
       if (input.credentials) await saveSecrets(tx, deps.keyRing, connection, input.credentials as Secrets);
       await recordAudit(tx, { teamId: connection.teamId, connectionId: connection.id, action: 'connection_created', toStatus: connection.status, actor, at: now });
+      if (deps.engine.settings.outboundWebhook) await enqueueWebhookEvent(tx, connection, 'connection.created', now);
       return connection;
     }, 1);
   } catch (error) {

@@ -19,9 +19,62 @@ export const OUTBOX_KINDS = {
   homeRefresh: 'home.refresh',
   /** A scheduled digest post; payload `{ teamId, channelId, localDate }`. */
   digestPost: 'digest.post',
-  /** `connection.reauthorized` to the data platform. */
+  /** A status event to the data platform (`connection.*`); payload: the webhook body. */
+  webhookEvent: 'webhook.event',
+  /** Rows written by earlier versions, which sent `connection.reauthorized` only; delivered the same way. */
   webhookReauthorized: 'webhook.reauthorized',
 } as const;
+
+export const WEBHOOK_EVENT_TYPES = [
+  'connection.created',
+  'connection.authorization_required',
+  'connection.degraded',
+  'connection.reauthorized',
+  'connection.disabled',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+interface WebhookSubject {
+  id: string;
+  teamId: string;
+  provider: string;
+  externalAccountId: string;
+  status: string;
+  reason: string | null;
+}
+
+/**
+ * One status event for the data platform, never with a secret. The key makes a retried transaction
+ * enqueue it once; `eventId` is fixed in the row, so the receiver's retries carry the same one.
+ */
+export async function enqueueWebhookEvent(
+  tx: Prisma | Tx,
+  connection: WebhookSubject,
+  type: WebhookEventType,
+  at: Date,
+  extra: { incidentId?: string; outage?: { from: string; to?: string }; backfill?: string[] } = {},
+): Promise<void> {
+  const { incidentId, ...rest } = extra;
+  await enqueue(tx, {
+    kind: OUTBOX_KINDS.webhookEvent,
+    idempotencyKey: `webhook:${type}:${connection.id}:${at.toISOString()}`,
+    // A receiver must see a connection's events in the order they happened, across replicas and retries.
+    orderKey: `webhook:${connection.id}`,
+    teamId: connection.teamId,
+    ...(incidentId ? { incidentId } : {}),
+    payload: {
+      type,
+      eventId: randomUUID(),
+      occurredAt: at.toISOString(),
+      connectionId: connection.id,
+      provider: connection.provider,
+      externalAccountId: connection.externalAccountId,
+      status: connection.status,
+      reason: connection.reason,
+      ...rest,
+    },
+  });
+}
 
 export type ThreadEvent =
   | { event: 'reopened' }

@@ -3,7 +3,6 @@ import type { Prisma, Tx } from '../db/client';
 import { connectionRow, swapStatus, toConnection, type Connection, type ConnectionStatus } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
 import { insertOpenIncident, openIncidentOf, recentlyClosedIncident, updateIncident } from '../db/incidents';
-import { enqueue } from '../db/outbox';
 import { WriteConflictError } from '../db/errors';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
@@ -12,7 +11,7 @@ import type { Clock } from '../lib/clock';
 import type { CountKey, DisconnectReason } from '../providers/definition';
 import type { Catalog } from '../providers/catalog';
 import { backfillStreams, impactOf } from './impact';
-import { enqueueAlertSync, notify, OUTBOX_KINDS, requestHomeRefresh } from './notifications';
+import { enqueueAlertSync, enqueueWebhookEvent, notify, requestHomeRefresh } from './notifications';
 
 /**
  * The only code that changes a connection's status. Each change is one transaction: the status and
@@ -119,9 +118,16 @@ export async function applyStatusChange(deps: StatusEngineDeps, tx: Tx, change: 
 
   let outcome: ChangeOutcome = { changed: true, connection: after };
   if (change.status === 'authorization_required') {
-    outcome = { ...outcome, ...(await openIncident(deps, tx, after, change, at)) };
+    const opened = await openIncident(deps, tx, after, change, at);
+    outcome = { ...outcome, incidentId: opened.incidentId, effect: opened.effect };
+    if (deps.settings.outboundWebhook) {
+      await enqueueWebhookEvent(tx, after, 'connection.authorization_required', at, { incidentId: opened.incidentId, outage: { from: opened.outageFrom.toISOString() } });
+    }
   } else if (before.status === 'authorization_required' || change.status === 'disabled') {
     outcome = { ...outcome, ...(await closeIncident(deps, tx, after, change, at)) };
+  }
+  if (deps.settings.outboundWebhook && (change.status === 'degraded' || change.status === 'disabled')) {
+    await enqueueWebhookEvent(tx, after, change.status === 'degraded' ? 'connection.degraded' : 'connection.disabled', at, outcome.incidentId ? { incidentId: outcome.incidentId } : {});
   }
 
   await recordAudit(tx, {
@@ -146,7 +152,7 @@ async function openIncident(
   connection: Connection,
   change: StatusChange,
   at: Date,
-): Promise<Pick<ChangeOutcome, 'incidentId' | 'effect'>> {
+): Promise<{ incidentId: string; effect: 'opened' | 'reopened'; outageFrom: Date }> {
   const flapSince = new Date(at.getTime() - deps.settings.flapWindowMinutes * 60_000);
   const recent = await recentlyClosedIncident(tx, connection.id, flapSince);
 
@@ -164,7 +170,7 @@ async function openIncident(
       counts: JSON.stringify(counts),
     });
     await notify(tx, connection, recent.id, { event: 'reopened' });
-    return { incidentId: recent.id, effect: 'reopened' };
+    return { incidentId: recent.id, effect: 'reopened', outageFrom: recent.openedAt };
   }
 
   const counts = mergeCounts({}, change.counts);
@@ -177,7 +183,7 @@ async function openIncident(
     counts: JSON.stringify(counts),
   });
   await enqueueAlertSync(tx, connection.teamId, incidentId, 'opened');
-  return { incidentId, effect: 'opened' };
+  return { incidentId, effect: 'opened', outageFrom: at };
 }
 
 async function closeIncident(
@@ -209,21 +215,10 @@ async function closeIncident(
     backfill: lines.filter((line) => line.effect !== 'lost').map((line) => line.label),
   });
   if (deps.settings.outboundWebhook) {
-    const eventId = randomUUID();
-    await enqueue(tx, {
-      kind: OUTBOX_KINDS.webhookReauthorized,
-      idempotencyKey: `webhook:${incident.id}:${at.toISOString()}`,
-      teamId: connection.teamId,
+    await enqueueWebhookEvent(tx, connection, 'connection.reauthorized', at, {
       incidentId: incident.id,
-      payload: {
-        type: 'connection.reauthorized',
-        eventId,
-        connectionId: connection.id,
-        provider: connection.provider,
-        externalAccountId: connection.externalAccountId,
-        outage: { from: incident.openedAt.toISOString(), to: at.toISOString() },
-        backfill,
-      },
+      outage: { from: incident.openedAt.toISOString(), to: at.toISOString() },
+      backfill,
     });
   }
   return { incidentId: incident.id, effect: 'closed' };

@@ -19,6 +19,9 @@ describeEachDatabase('status engine', (db) => {
   const recover = (id: string) => changeStatus(engine(), { connectionId: id, status: 'connected', actor: { type: 'user', id: 'U1' }, occurredAt: clock.now() });
   const alerts = () => db().prisma.outboxMessage.count({ where: { kind: 'alert.sync', idempotencyKey: { endsWith: ':opened' } } });
 
+  const webhookTypes = async () =>
+    (await db().prisma.outboxMessage.findMany({ where: { kind: 'webhook.event' }, orderBy: { createdAt: 'asc' } })).map((row) => JSON.parse(row.payload).type as string);
+
   it('opens one incident and one alert; closing it keeps the impact snapshot', async () => {
     const c = await connection();
     const outcome = await drop(c.id);
@@ -53,7 +56,7 @@ describeEachDatabase('status engine', (db) => {
       fromStatus: 'authorization_required',
       toStatus: 'connected',
     });
-    expect(await db().prisma.outboxMessage.count({ where: { kind: 'webhook.reauthorized' } })).toBe(0);
+    expect(await webhookTypes()).not.toContain('connection.reauthorized');
   });
 
   it('an outage that began before the connection was registered still opens at its real start', async () => {
@@ -92,7 +95,8 @@ describeEachDatabase('status engine', (db) => {
     const from = clock.now();
     const to = clock.advanceMinutes(90);
     await recover(c.id);
-    const hook = await db().prisma.outboxMessage.findFirstOrThrow({ where: { kind: 'webhook.reauthorized' } });
+    const hooks = await db().prisma.outboxMessage.findMany({ where: { kind: 'webhook.event' } });
+    const hook = hooks.find((row) => JSON.parse(row.payload).type === 'connection.reauthorized')!;
     expect(JSON.parse(hook.payload)).toMatchObject({
       type: 'connection.reauthorized',
       connectionId: c.id,
@@ -101,6 +105,25 @@ describeEachDatabase('status engine', (db) => {
       outage: { from: from.toISOString(), to: to.toISOString() },
       backfill: ['crm_updates', 'touchpoints'],
     });
+  });
+
+  it('sends an event for every status change: authorization required with its outage start, degraded, reauthorized, disabled', async () => {
+    const c = await connection();
+    const from = clock.now();
+    await drop(c.id);
+    clock.advanceMinutes(5);
+    await recover(c.id);
+    clock.advanceMinutes(5);
+    await changeStatus(engine(), { connectionId: c.id, status: 'degraded', reason: 'third_party_outage', actor: { type: 'probe' }, occurredAt: clock.now() });
+    clock.advanceMinutes(5);
+    await changeStatus(engine(), { connectionId: c.id, status: 'disabled', actor: { type: 'admin' }, occurredAt: clock.now() });
+
+    const rows = await db().prisma.outboxMessage.findMany({ where: { kind: 'webhook.event' }, orderBy: { createdAt: 'asc' } });
+    const payloads = rows.map((row) => JSON.parse(row.payload) as Record<string, unknown>);
+    expect(payloads.map((payload) => payload.type)).toEqual(['connection.authorization_required', 'connection.reauthorized', 'connection.degraded', 'connection.disabled']);
+    expect(payloads[0]).toMatchObject({ connectionId: c.id, status: 'authorization_required', reason: 'token_revoked', outage: { from: from.toISOString() } });
+    expect(payloads[2]).toMatchObject({ status: 'degraded', reason: 'third_party_outage' });
+    expect(new Set(payloads.map((payload) => payload.eventId)).size).toBe(4);
   });
 
   it('concurrent drops of one connection open exactly one incident', async () => {
@@ -126,7 +149,7 @@ describeEachDatabase('status engine', (db) => {
     await drop(c.id);
     await changeStatus(engine(), { connectionId: c.id, status: 'disabled', actor: { type: 'admin' }, occurredAt: clock.now() });
     expect((await db().prisma.incident.findFirstOrThrow()).state).toBe('closed');
-    expect(await db().prisma.outboxMessage.count({ where: { kind: 'webhook.reauthorized' } })).toBe(0);
+    expect(await webhookTypes()).toEqual(['connection.authorization_required', 'connection.disabled']);
     expect((await drop(c.id, { actor: { type: 'webhook' } })).changed).toBe(false);
   });
 
