@@ -7,6 +7,8 @@ import { outboxStats } from './db/outbox';
 import type { StatusEngineDeps } from './domain/status-engine';
 import type { ConnectionDeps } from './domain/connections';
 import { mountAdminApi } from './http/admin';
+import { mountCredentialsApi } from './http/credentials-api';
+import { createAccessTokens } from './domain/access-tokens';
 import { mountHealth } from './http/health';
 import { ingestHandler } from './http/ingest';
 import { Router } from './http/router';
@@ -178,6 +180,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   mountHealth(router, { prisma: db.prisma, metrics, notReadyBecause: () => (config.slack ? null : 'Slack credentials not configured') });
   router.add('POST', '/api/v1/connection-events', ingestHandler({ prisma: db.prisma, engine: core.engine, secret: config.ingestSecret, now: () => clock.now() }));
   mountAdminApi(router, { ...core.connections, adminToken: config.adminToken });
+  mountCredentialsApi(router, {
+    keys: config.dataPlatformKeys,
+    tokens: createAccessTokens({ ...core.connections, logger: logger.child({ api: 'credentials' }), settings: probeDeps.settings }),
+  });
   mountOAuthRoutes(router, {
     ...core.connections,
     publicUrl: config.publicUrl,

@@ -81,6 +81,7 @@ const envSchema = z.object({
   ENCRYPTION_KEYS: optionalString.pipe(encryptionKeys.optional()),
   INGEST_SECRET: optionalString,
   ADMIN_TOKEN: optionalString,
+  DATA_PLATFORM_KEYS: optionalString,
   OUTBOUND_WEBHOOK_URL: optionalString.pipe(httpUrl.optional()),
   OUTBOUND_WEBHOOK_SECRET: optionalString,
   REAUTH_ALLOWED_USERS: optionalString,
@@ -168,6 +169,8 @@ export interface Config {
   usingDevelopmentKey: boolean;
   ingestSecret?: string;
   adminToken?: string;
+  /** DATA_PLATFORM_KEYS: who may read access tokens; the name is logged and audited, never the secret. */
+  dataPlatformKeys: { name: string; secret: string }[];
   outboundWebhook?: { url: string; secret: string };
   reauthAllowedUsers: string[];
   providerCredentials: Record<string, { clientId: string; clientSecret: string } | undefined>;
@@ -269,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const dataPlatformKeys = parseDataPlatformKeys(e.DATA_PLATFORM_KEYS, problems);
   const providerOrigins = parseProviderOrigins(e.PROVIDER_ORIGINS, e.OAUTH_ALLOW_INSECURE_HTTP, problems);
   const providerSettings = builtInProviderSettings(e);
   // The account check calls these APIs, which refuse requests without the developer token.
@@ -298,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usingDevelopmentKey: e.ENCRYPTION_KEYS === undefined,
     ingestSecret: e.INGEST_SECRET,
     adminToken: e.ADMIN_TOKEN,
+    dataPlatformKeys,
     outboundWebhook:
       e.OUTBOUND_WEBHOOK_URL && e.OUTBOUND_WEBHOOK_SECRET
         ? { url: e.OUTBOUND_WEBHOOK_URL, secret: e.OUTBOUND_WEBHOOK_SECRET }
@@ -352,6 +357,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 type ParsedEnv = z.infer<typeof envSchema>;
+
+/** A key this short could be guessed; 32 characters of a random token is what `openssl rand -hex 16` gives. */
+const MIN_DATA_PLATFORM_SECRET = 32;
+
+/** `name:secret,…`; errors name the entry and never repeat a secret. */
+function parseDataPlatformKeys(value: string | undefined, problems: string[]): { name: string; secret: string }[] {
+  const keys: { name: string; secret: string }[] = [];
+  for (const [index, entry] of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean).entries()) {
+    const separator = entry.indexOf(':');
+    const name = separator > 0 ? entry.slice(0, separator) : '';
+    const secret = separator > 0 ? entry.slice(separator + 1) : '';
+    const where = `DATA_PLATFORM_KEYS: entry ${index + 1}`;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) problems.push(`${where}: expected name:secret with a name of letters, digits, _ . -`);
+    else if (secret.length < MIN_DATA_PLATFORM_SECRET) problems.push(`${where} (${name}): the secret must be at least ${MIN_DATA_PLATFORM_SECRET} characters`);
+    else if (keys.some((key) => key.name === name)) problems.push(`${where}: the name ${name} appears twice`);
+    else keys.push({ name, secret });
+  }
+  return keys;
+}
 
 /** `https://from=https://to,…`: whole origins only, so a rewrite can't move a path or add credentials. */
 function parseProviderOrigins(value: string | undefined, allowInsecureHttp: boolean, problems: string[]): Map<string, string> {

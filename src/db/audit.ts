@@ -4,11 +4,11 @@ import type { AuditEvent } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
 import { pruneInPages } from './prune';
 
-export type ActorType = 'probe' | 'webhook' | 'user' | 'system' | 'admin';
+export type ActorType = 'probe' | 'webhook' | 'user' | 'system' | 'admin' | 'data_platform';
 
 export interface Actor {
   type: ActorType;
-  /** Slack user id for `user`, the event id for `webhook`, the token's name for `admin`. */
+  /** Slack user id for `user`, the event id for `webhook`, the token's name for `admin`, the key's name for `data_platform`. */
   id?: string;
 }
 

@@ -24,6 +24,8 @@ export interface CredentialFacts {
 export interface StoredSecrets {
   secrets: Secrets;
   version: number;
+  /** The last refresh by the credentials API. */
+  refreshedAt: Date | null;
 }
 
 type Client = Prisma | Tx;
@@ -81,22 +83,40 @@ export async function replaceSecretsIfVersion(
   connection: { id: string; provider: string },
   version: number,
   secrets: Secrets,
-  /** A hard expiry the refresh restated (LinkedIn's remaining lifetime, Microsoft's idle window); else unchanged. */
-  hardExpiry?: { at: Date; kind: string },
+  /** For a refresh: when the credentials API did it, and a hard expiry it restated (LinkedIn's remaining lifetime, Microsoft's idle window). */
+  refreshed?: { at?: Date; hardExpiry?: { at: Date; kind: string } },
 ): Promise<boolean> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
   const accessTokenExpiresAt = secrets.expiresAt ? new Date(secrets.expiresAt) : null;
-  const updated = hardExpiry
-    ? await db.$executeRaw`
-    UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
-      "accessTokenExpiresAt" = ${accessTokenExpiresAt}, "hardExpiresAt" = ${hardExpiry.at}, "hardExpiryKind" = ${hardExpiry.kind},
-      "version" = ${version + 1}, "updatedAt" = ${new Date()}
-    WHERE "connectionId" = ${connection.id} AND "version" = ${version}`
-    : await db.$executeRaw`
+  const updated = await db.$executeRaw`
     UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
       "accessTokenExpiresAt" = ${accessTokenExpiresAt}, "version" = ${version + 1}, "updatedAt" = ${new Date()}
     WHERE "connectionId" = ${connection.id} AND "version" = ${version}`;
-  return updated === 1;
+  if (updated !== 1) return false;
+  if (refreshed?.at || refreshed?.hardExpiry) {
+    const data = {
+      ...(refreshed.at ? { refreshedAt: refreshed.at } : {}),
+      ...(refreshed.hardExpiry ? { hardExpiresAt: refreshed.hardExpiry.at, hardExpiryKind: refreshed.hardExpiry.kind } : {}),
+    };
+    await db.credential.updateMany({ where: { connectionId: connection.id, version: version + 1 }, data });
+  }
+  return true;
+}
+
+/**
+ * Takes the right to refresh this credential until `until`, across replicas: false while another
+ * holds it. Rotating providers (Salesforce, Microsoft) must never see one refresh token twice.
+ */
+export async function takeRefreshLock(db: Client, connectionId: string, now: Date, until: Date): Promise<boolean> {
+  const { count } = await db.credential.updateMany({
+    where: { connectionId, OR: [{ refreshLockUntil: null }, { refreshLockUntil: { lt: now } }] },
+    data: { refreshLockUntil: until },
+  });
+  return count === 1;
+}
+
+export async function releaseRefreshLock(db: Client, connectionId: string): Promise<void> {
+  await db.credential.updateMany({ where: { connectionId }, data: { refreshLockUntil: null } });
 }
 
 export async function loadSecrets(
@@ -114,9 +134,10 @@ export interface SealedCredential {
   keyId: string;
   ciphertext: string;
   version: number;
+  refreshedAt: Date | null;
 }
 
-const sealedColumns = { connectionId: true, keyId: true, ciphertext: true, version: true } as const;
+const sealedColumns = { connectionId: true, keyId: true, ciphertext: true, version: true, refreshedAt: true } as const;
 
 /** One query for a page of connections (the probe sweep), instead of one per connection. */
 export async function findSealedCredentials(db: Client, connectionIds: string[]): Promise<Map<string, SealedCredential>> {
@@ -126,7 +147,7 @@ export async function findSealedCredentials(db: Client, connectionIds: string[])
 
 export function openCredential(keyRing: KeyRing, connection: { id: string; provider: string }, row: SealedCredential): StoredSecrets {
   const sealed: Sealed = { keyId: row.keyId, ciphertext: row.ciphertext };
-  return { secrets: keyRing.openJson<Secrets>(sealed, aad(connection.id, connection.provider)), version: row.version };
+  return { secrets: keyRing.openJson<Secrets>(sealed, aad(connection.id, connection.provider)), version: row.version, refreshedAt: row.refreshedAt };
 }
 
 /**

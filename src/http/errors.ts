@@ -10,6 +10,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   gone: 410,
   payload_too_large: 413,
   unavailable: 503,
+  authorization_required: 409,
   link_unknown: 400,
   link_used: 410,
   link_expired: 410,

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'gone'
   | 'unavailable'
+  /** The credentials API: the connection needs a person to reauthorize before it has a token again. */
+  | 'authorization_required'
   // The reauthorization flow's refusals: each says exactly what went wrong with a link, state or form.
   | 'link_unknown'
   | 'link_used'

@@ -1,7 +1,8 @@
-import { loadSecrets, openCredential, replaceSecretsIfVersion, type SealedCredential, type Secrets, type StoredSecrets } from '../../db/credentials';
+import { loadSecrets, openCredential, type SealedCredential, type StoredSecrets } from '../../db/credentials';
 import type { Connection } from '../../db/connections';
 import type { Result } from '../../lib/errors';
-import { checkApiKey, fetchIdentity, refreshAccessToken, type AccountIdentity, type HttpOptions, type OAuthFailure, type TokenSet } from '../../oauth';
+import { checkApiKey, fetchIdentity, type AccountIdentity, type HttpOptions, type OAuthFailure } from '../../oauth';
+import { refreshStored } from '../credential-refresh';
 import type { ProviderDefinition } from '../../providers/definition';
 import type { ProbeDeps, Verdict } from './types';
 
@@ -10,9 +11,6 @@ import type { ProbeDeps, Verdict } from './types';
  * provider issues refresh tokens, else the identity or API-key endpoint), stores rotated tokens, and
  * says what it found. Nothing here changes a status.
  */
-
-/** Re-encryption or another writer can bump the credential version between our read and write. */
-const STORE_ATTEMPTS = 3;
 
 export async function checkCredentials(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null): Promise<Verdict> {
   if (connection.status === 'disabled') return skipped('the connection is disabled');
@@ -29,6 +27,9 @@ export async function checkCredentials(deps: ProbeDeps, connection: Connection, 
   return latest && latest.version !== stored.version ? checkStored(deps, connection, provider, latest) : verdict;
 }
 
+/** With scheduled probes off, how recent an API refresh must be to stand in for a `/reconnect check`. */
+const RECENT_REFRESH_MINUTES_WITHOUT_PROBES = 15;
+
 async function checkStored(deps: ProbeDeps, connection: Connection, provider: ProviderDefinition, stored: StoredSecrets): Promise<Verdict> {
   const { secrets } = stored;
   const http: HttpOptions = { allowInsecureHttp: deps.settings.allowInsecureHttp, timeoutMs: deps.settings.timeoutMs, clock: deps.clock };
@@ -39,43 +40,16 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
   const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {
     if (!client) return skipped(`no OAuth client configured for ${provider.id}, so its tokens can't be refreshed`, true);
-    const refreshed = await refreshAccessToken({ provider, client, refreshToken: secrets.refreshToken, ...http });
-    if (!refreshed.ok) return failed(refreshed.error);
-    await storeRefreshedTokens(deps, connection, stored, refreshed.value);
-    return { result: 'ok' };
+    // The credentials API refreshed it since the last probe: that refresh already proved the grant works.
+    const recentMs = (deps.settings.intervalMinutes || RECENT_REFRESH_MINUTES_WITHOUT_PROBES) * 60_000;
+    if (stored.refreshedAt && stored.refreshedAt.getTime() > deps.clock.now().getTime() - recentMs) {
+      return { result: 'ok' };
+    }
+    const refreshed = await refreshStored(deps, connection, provider, client, stored, http, 'probe');
+    return refreshed.ok ? { result: 'ok' } : failed(refreshed.error);
   }
   if (!secrets.accessToken) return skipped('no stored access token');
   return verdictOf(await fetchIdentity({ provider, accessToken: secrets.accessToken, ...(client ? { client } : {}), ...http }));
-}
-
-/**
- * Rotating providers invalidate the refresh token presented as soon as they answer, so the new one must be stored.
- * When the compare-and-swap loses to a writer that kept our old refresh token (re-encryption), we write
- * again on top of theirs; when it loses to one that stored a different token (a reauthorization, another
- * replica's refresh), theirs is the newer grant and ours is dropped.
- */
-async function storeRefreshedTokens(deps: ProbeDeps, connection: Connection, used: StoredSecrets, tokens: TokenSet): Promise<void> {
-  let base = used;
-  for (let attempt = 0; attempt < STORE_ATTEMPTS; attempt += 1) {
-    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens), tokens.hardExpiry)) return;
-    const latest = await loadSecrets(deps.prisma, deps.keyRing, connection);
-    if (!latest || latest.secrets.refreshToken !== used.secrets.refreshToken) {
-      deps.logger.debug('refreshed tokens not stored: the credentials were replaced meanwhile', { connectionId: connection.id });
-      return;
-    }
-    base = latest;
-  }
-  throw new Error(`refreshed tokens of connection ${connection.id} could not be stored after ${STORE_ATTEMPTS} attempts`);
-}
-
-function withTokens(secrets: Secrets, tokens: TokenSet): Secrets {
-  const { expiresAt: _previousExpiry, ...rest } = secrets;
-  return {
-    ...rest,
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    ...(tokens.expiresAt ? { expiresAt: tokens.expiresAt.toISOString() } : {}),
-  };
 }
 
 function verdictOf(answer: Result<AccountIdentity, OAuthFailure>): Verdict {

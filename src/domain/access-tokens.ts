@@ -1,0 +1,145 @@
+import type { Prisma } from '../db/client';
+import { findConnection, type Connection } from '../db/connections';
+import { loadSecrets, releaseRefreshLock, takeRefreshLock, type StoredSecrets } from '../db/credentials';
+import { recordAudit } from '../db/audit';
+import type { Clock } from '../lib/clock';
+import { DomainError } from '../lib/errors';
+import type { KeyRing } from '../lib/key-ring';
+import type { Logger } from '../lib/logger';
+import type { ClientCredentials } from '../oauth';
+import type { Catalog } from '../providers/catalog';
+import { refreshStored } from './credential-refresh';
+import { changeStatus, type StatusEngineDeps } from './status-engine';
+
+/**
+ * The credentials API's domain: Reconnect is the only holder of a connection's refresh token, and the
+ * data platform reads a fresh access token from it. A token that expires within REFRESH_MARGIN_MS is
+ * refreshed first, by one caller at a time across replicas (a lock on the credential row) and within a
+ * replica (one promise per connection), so a rotating provider never sees a refresh token twice and
+ * everyone else reuses the result. A refresh that proves the grant dead is a detection like a probe's.
+ */
+
+export interface AccessTokenDeps {
+  prisma: Prisma;
+  clock: Clock;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  engine: StatusEngineDeps;
+  logger: Logger;
+  settings: { allowInsecureHttp: boolean; timeoutMs: number; clientFor(providerId: string): ClientCredentials | undefined };
+}
+
+export type AccessTokenAnswer = { accessToken: string; tokenType: 'bearer'; expiresAt: string | null } | { apiKey: string };
+
+/** The data platform's own refresh margin: a token handed out lives at least this long. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+/** How long a lock holder may take before another replica may refresh instead: one refresh and its retries. */
+const LOCK_MS = 30_000;
+const WAIT_STEP_MS = 50;
+
+export interface AccessTokens {
+  /** A usable credential of the connection for the data platform's key `keyName`; every read is audited. */
+  read(connectionId: string, keyName: string): Promise<AccessTokenAnswer>;
+}
+
+export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
+  const inFlight = new Map<string, Promise<AccessTokenAnswer>>();
+
+  async function read(connectionId: string, keyName: string): Promise<AccessTokenAnswer> {
+    const connection = await findConnection(deps.prisma, connectionId);
+    if (!connection) {
+      deps.logger.info('access token refused: unknown connection', { key: keyName, connectionId });
+      throw new DomainError('not_found', 'No such connection.');
+    }
+    let outcome = 'ok';
+    try {
+      if (connection.status === 'disabled') throw new DomainError('not_found', 'No such connection.');
+      let shared = inFlight.get(connection.id);
+      if (!shared) {
+        shared = obtain(connection, keyName).finally(() => inFlight.delete(connection.id));
+        inFlight.set(connection.id, shared);
+      }
+      return await shared;
+    } catch (error) {
+      outcome = error instanceof DomainError ? error.code : 'error';
+      throw error;
+    } finally {
+      await recordAudit(deps.prisma, {
+        teamId: connection.teamId,
+        connectionId: connection.id,
+        action: 'access_token_read',
+        actor: { type: 'data_platform', id: keyName },
+        detail: { outcome },
+        at: deps.clock.now(),
+      });
+    }
+  }
+
+  async function obtain(initial: Connection, keyName: string): Promise<AccessTokenAnswer> {
+    const deadline = deps.clock.now().getTime() + LOCK_MS + deps.settings.timeoutMs;
+    let connection = initial;
+    for (;;) {
+      if (connection.status === 'authorization_required') throw needsReauthorization(connection);
+      const stored = await loadSecrets(deps.prisma, deps.keyRing, connection);
+      if (!stored) throw new DomainError('authorization_required', `${connection.name} has no stored credentials; connect it first.`);
+      const { secrets } = stored;
+      if (secrets.apiKey) return { apiKey: secrets.apiKey };
+      if (!secrets.accessToken) throw new DomainError('authorization_required', `${connection.name} has no access token; reauthorize it.`);
+      const now = deps.clock.now();
+      if (isFresh(stored, now) || !secrets.refreshToken) return tokenOf(stored);
+
+      if (await takeRefreshLock(deps.prisma, connection.id, now, new Date(now.getTime() + LOCK_MS))) {
+        try {
+          return await refreshUnderLock(connection, stored, keyName);
+        } finally {
+          await releaseRefreshLock(deps.prisma, connection.id);
+        }
+      }
+      // Another replica is refreshing: its result is stored in a moment, and read on the next turn.
+      if (now.getTime() > deadline) throw new DomainError('unavailable', 'The token is still being refreshed; retry shortly.');
+      await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+      connection = (await findConnection(deps.prisma, connection.id)) ?? connection;
+    }
+  }
+
+  async function refreshUnderLock(connection: Connection, seen: StoredSecrets, keyName: string): Promise<AccessTokenAnswer> {
+    // The lock may have been free because another caller just finished: theirs is the token to hand out.
+    const latest = (await loadSecrets(deps.prisma, deps.keyRing, connection)) ?? seen;
+    if (latest.version !== seen.version && isFresh(latest, deps.clock.now())) return tokenOf(latest);
+    const provider = deps.catalog.forConnection(connection);
+    const client = deps.settings.clientFor(provider.id);
+    if (!client) throw new DomainError('unavailable', `${provider.name} sign-in is not configured on this server, so the token can't be refreshed.`);
+    const http = { allowInsecureHttp: deps.settings.allowInsecureHttp, timeoutMs: deps.settings.timeoutMs, clock: deps.clock };
+    const refreshed = await refreshStored(deps, connection, provider, client, latest, http, 'credentials_api');
+    if (refreshed.ok) {
+      const { accessToken, expiresAt } = refreshed.value;
+      return { accessToken, tokenType: 'bearer', expiresAt: expiresAt?.toISOString() ?? null };
+    }
+    if (refreshed.error.classification === 'needs_reauth') {
+      const changed = await changeStatus(deps.engine, {
+        connectionId: connection.id,
+        status: 'authorization_required',
+        reason: refreshed.error.reason ?? 'unknown',
+        actor: { type: 'data_platform', id: keyName },
+        occurredAt: deps.clock.now(),
+      });
+      throw needsReauthorization(changed.connection);
+    }
+    throw new DomainError('unavailable', `${provider.name} did not refresh the token (${refreshed.error.detail}); retry shortly.`);
+  }
+
+  return { read };
+}
+
+function isFresh(stored: StoredSecrets, now: Date): boolean {
+  const expiresAt = stored.secrets.expiresAt;
+  return expiresAt === undefined || new Date(expiresAt).getTime() - now.getTime() > REFRESH_MARGIN_MS;
+}
+
+function tokenOf(stored: StoredSecrets): AccessTokenAnswer {
+  return { accessToken: stored.secrets.accessToken!, tokenType: 'bearer', expiresAt: stored.secrets.expiresAt ?? null };
+}
+
+function needsReauthorization(connection: Connection): DomainError {
+  return new DomainError('authorization_required', `${connection.name} needs reauthorization in Slack before it has a token again.`);
+}
