@@ -9,6 +9,8 @@ import type { ConnectionDeps } from './domain/connections';
 import { mountAdminApi } from './http/admin';
 import { mountCredentialsApi } from './http/credentials-api';
 import { createAccessTokens } from './domain/access-tokens';
+import { startConnect } from './domain/connect';
+import type { FlowDeps } from './domain/flow-steps';
 import { mountHealth } from './http/health';
 import { ingestHandler } from './http/ingest';
 import { Router } from './http/router';
@@ -153,6 +155,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       linkTtlMinutes: config.reauthLinkTtlMinutes,
       allowedUsers: config.reauthAllowedUsers,
     });
+    const flowDeps = flowDepsOf(core);
     slack.app.use(sameWorkspaceOnly(db.prisma));
     registerActions(slack.app, { ...incidentDeps, reauthorize });
     registerCommands(slack.app, {
@@ -162,6 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       allowedUsers: config.reauthAllowedUsers,
       command: config.slackCommand,
       checkNow: (connectionId) => checkNow(probeDeps, connectionId),
+      startConnect: (input) => startConnect({ ...flowDeps, linkTtlMinutes: config.reauthLinkTtlMinutes }, input),
     });
     registerHome(slack.app, { ...incidentDeps, command: config.slackCommand });
     registerEvents(slack.app, { installationStore: slack.installationStore, logger });
@@ -184,14 +188,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     keys: config.dataPlatformKeys,
     tokens: createAccessTokens({ ...core.connections, logger: logger.child({ api: 'credentials' }), settings: probeDeps.settings }),
   });
-  mountOAuthRoutes(router, {
-    ...core.connections,
-    publicUrl: config.publicUrl,
-    allowInsecureHttp: config.allowInsecureHttp,
-    timeoutMs: config.probe.timeoutMs,
-    clientFor: (providerId) => oauthClientFor(config, providerId),
-    metrics,
-  });
+  mountOAuthRoutes(router, { ...flowDepsOf(core), metrics });
   const slackRoute = slackRouteGuard(slack?.handle ?? null, () => clock.now());
   for (const path of ['/slack/events', '/slack/install', '/slack/oauth_redirect']) {
     router.add('POST', path, slackRoute);
@@ -237,6 +234,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 }
 
 /** What the probe needs, from the core: the sweep job, `/reconnect check` and tests build it here. */
+/** What the reauthorize and connect flows need, from the core. */
+function flowDepsOf(core: Core): FlowDeps {
+  const { config } = core;
+  return {
+    ...core.connections,
+    publicUrl: config.publicUrl,
+    allowInsecureHttp: config.allowInsecureHttp,
+    timeoutMs: config.probe.timeoutMs,
+    clientFor: (providerId) => oauthClientFor(config, providerId),
+  };
+}
+
 export function probeDepsFromCore(core: Core): ProbeDeps {
   const { config } = core;
   return {

@@ -15,7 +15,7 @@ export type { AuthFlow };
 
 export interface NewAuthFlow {
   tokenHash: string;
-  purpose: 'reauth_link' | 'oauth_state' | 'api_key_form' | 'slack_install';
+  purpose: 'reauth_link' | 'connect_link' | 'oauth_state' | 'api_key_form' | 'connect_pick' | 'slack_install';
   teamId?: string | null;
   userId?: string | null;
   connectionId?: string | null;

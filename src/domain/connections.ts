@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Prisma } from '../db/client';
 import { findConnection, insertConnection, listConnections, toConnection, updateConnectionFields, type Connection } from '../db/connections';
-import { saveSecrets, type Secrets } from '../db/credentials';
+import { saveSecrets, type CredentialFacts, type Secrets } from '../db/credentials';
 import { recordAudit, type Actor } from '../db/audit';
 import { isUniqueViolation } from '../db/errors';
 import { inTransaction } from '../db/transaction';
@@ -62,7 +62,12 @@ export interface ConnectionDeps {
   engine: StatusEngineDeps;
 }
 
-export async function createConnection(deps: ConnectionDeps, input: z.infer<typeof newConnectionSchema>, actor: Actor): Promise<Connection> {
+export async function createConnection(
+  deps: ConnectionDeps,
+  input: z.infer<typeof newConnectionSchema>,
+  actor: Actor,
+  facts: CredentialFacts = {},
+): Promise<Connection> {
   const provider = deps.catalog.get(input.provider);
   if (!provider) {
     throw new DomainError('bad_request', `Unknown provider "${input.provider}".`, {
@@ -74,7 +79,7 @@ export async function createConnection(deps: ConnectionDeps, input: z.infer<type
   try {
     return await inTransaction(deps.prisma, async (tx) => {
       const connection = await insertConnection(tx, { ...input, kind: provider.kind }, now);
-      if (input.credentials) await saveSecrets(tx, deps.keyRing, connection, input.credentials as Secrets);
+      if (input.credentials) await saveSecrets(tx, deps.keyRing, connection, input.credentials as Secrets, facts);
       await recordAudit(tx, { teamId: connection.teamId, connectionId: connection.id, action: 'connection_created', toStatus: connection.status, actor, at: now });
       if (deps.engine.settings.outboundWebhook) await enqueueWebhookEvent(tx, connection, 'connection.created', now);
       return connection;

@@ -19,11 +19,19 @@ export const OUTBOX_KINDS = {
   homeRefresh: 'home.refresh',
   /** A scheduled digest post; payload `{ teamId, channelId, localDate }`. */
   digestPost: 'digest.post',
+  /** A short message in a channel (a connection was created there); payload `{ teamId, channelId, notice }`. */
+  channelNotice: 'channel.notice',
   /** A status event to the data platform (`connection.*`); payload: the webhook body. */
   webhookEvent: 'webhook.event',
   /** Rows written by earlier versions, which sent `connection.reauthorized` only; delivered the same way. */
   webhookReauthorized: 'webhook.reauthorized',
 } as const;
+
+export type ChannelNotice = { kind: 'connected'; userId: string; connectionName: string; providerName: string; account: string };
+
+export function enqueueChannelNotice(tx: Prisma | Tx, teamId: string, channelId: string, key: string, notice: ChannelNotice): Promise<boolean> {
+  return enqueue(tx, { kind: OUTBOX_KINDS.channelNotice, idempotencyKey: `notice:${key}`, teamId, payload: { teamId, channelId, notice } });
+}
 
 export const WEBHOOK_EVENT_TYPES = [
   'connection.created',

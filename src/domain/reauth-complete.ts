@@ -1,23 +1,36 @@
-import { randomBytes } from 'node:crypto';
-import { createAuthFlow, findAuthFlow, spendAuthFlow, type AuthFlow } from '../db/auth-flows';
-import type { Prisma } from '../db/client';
+import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import { inTransaction } from '../db/transaction';
 import { findConnection, recordCredentialsWork, type Connection } from '../db/connections';
-import { countGrantsBy, saveSecrets, type CredentialFacts } from '../db/credentials';
+import { saveSecrets, type CredentialFacts } from '../db/credentials';
 import { recordAudit } from '../db/audit';
-import type { Clock } from '../lib/clock';
-import { DomainError, type ErrorCode } from '../lib/errors';
-import type { KeyRing } from '../lib/key-ring';
-import type { Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
-import { checkApiKey, completeAuthorization, createAuthorization, oauth2AuthOf, readAccountAccess, revokeToken, type OAuthFailure } from '../oauth';
-import type { AccountAccess, ClientCredentials, TokenSet } from '../oauth/types';
+import { checkApiKey, completeAuthorization, createAuthorization, oauth2AuthOf, readAccountAccess, type OAuthFailure } from '../oauth';
+import type { AccountAccess } from '../oauth/types';
 import { reachesAccount } from '../providers/account-ids';
+import { randomBytes } from 'node:crypto';
 import { openIncidentOf } from '../db/incidents';
-import { applyStatusChange, type StatusEngineDeps } from './status-engine';
+import { applyStatusChange } from './status-engine';
 import { notify } from './notifications';
 import { hashToken } from './reauth-start';
 import type { ThreadEvent } from './notifications';
+import { completeConnect, openConnectLink, type ConnectOutcome } from './connect';
+import {
+  checkBrowser,
+  consume,
+  discard,
+  FLOW_TTL_MS,
+  FlowError,
+  flowAad,
+  httpOf,
+  newBrowserSecret,
+  redirectUri,
+  tokenSecrets,
+  type FlowDeps,
+  type FlowSecret,
+  type UnusedGrant,
+} from './flow-steps';
+
+export { FlowError, redirectUri, type FlowDeps } from './flow-steps';
 
 /**
  * The second and last step of reauthorizing (after reauth-start.ts): from an opened link through the
@@ -26,40 +39,6 @@ import type { ThreadEvent } from './notifications';
  * and the account that consented must be the connection's account before anything is stored.
  */
 
-export interface FlowDeps {
-  prisma: Prisma;
-  clock: Clock;
-  keyRing: KeyRing;
-  catalog: Catalog;
-  engine: StatusEngineDeps;
-  publicUrl: string;
-  allowInsecureHttp: boolean;
-  timeoutMs: number;
-  clientFor(providerId: string): ClientCredentials | undefined;
-}
-
-/** A refused step of the flow; its code is one of the flow's refusals in the error vocabulary. */
-export class FlowError extends DomainError {
-  constructor(
-    code: ErrorCode,
-    message: string,
-    readonly connection?: Connection,
-  ) {
-    super(code, message);
-    this.name = 'FlowError';
-  }
-}
-
-interface FlowSecret {
-  codeVerifier?: string;
-  browserHash: string;
-  csrfHash?: string;
-}
-
-const FLOW_TTL_MS = 10 * 60_000;
-export const redirectUri = (publicUrl: string) => `${publicUrl}/oauth/callback`;
-const flowAad = (tokenHash: string) => `authflow|${tokenHash}`;
-
 export type StartedFlow =
   | { kind: 'redirect'; url: string; state: string; browserSecret: string }
   | { kind: 'api_key_form'; flowToken: string; csrfToken: string; browserSecret: string; connection: Connection; provider: ProviderDefinition };
@@ -67,11 +46,12 @@ export type StartedFlow =
 /** Opens a reauthorize link once and starts the provider's flow (OAuth redirect or API-key form). */
 export async function openLink(deps: FlowDeps, linkToken: string): Promise<StartedFlow> {
   const now = deps.clock.now();
-  const link = await consume(deps.prisma, hashToken(linkToken), 'reauth_link', now, 'link');
+  const link = await consume(deps.prisma, hashToken(linkToken), ['reauth_link', 'connect_link'], now, 'link');
+  if (link.purpose === 'connect_link') return openConnectLink(deps, link);
   const connection = await findConnection(deps.prisma, link.connectionId ?? '');
   if (!connection || connection.status === 'disabled') throw new FlowError('connection_gone', 'This connection no longer exists.');
   const provider = deps.catalog.forConnection(connection);
-  const browserSecret = randomBytes(24).toString('base64url');
+  const browserSecret = newBrowserSecret();
   const base = { teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
 
   if (provider.auth.type === 'api_key') {
@@ -98,14 +78,20 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
 }
 
-/** The provider sent the person back: check everything, then store the tokens and reconnect. */
-export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSecret: string | undefined): Promise<Connection> {
+export type OAuthOutcome = { kind: 'reconnected'; connection: Connection } | ConnectOutcome;
+
+/** The provider sent the person back: check everything, then store the tokens and reconnect (or connect). */
+export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSecret: string | undefined): Promise<OAuthOutcome> {
   const state = callbackUrl.searchParams.get('state');
   if (!state) throw new FlowError('state_missing', 'The sign-in answer has no state; start again from Slack.');
   const now = deps.clock.now();
   const tokenHash = hashToken(state);
   const flow = await consume(deps.prisma, tokenHash, 'oauth_state', now, 'state', (row) => checkBrowser(deps, row, browserSecret));
-  const connection = await findConnection(deps.prisma, flow.connectionId ?? '');
+  if (flow.connectionId === null) {
+    const connectSecret = deps.keyRing.openJson<FlowSecret>({ keyId: flow.secretKeyId!, ciphertext: flow.secretData! }, flowAad(tokenHash));
+    return completeConnect(deps, flow, connectSecret, callbackUrl, browserSecret!);
+  }
+  const connection = await findConnection(deps.prisma, flow.connectionId);
   if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
   // Mix-up defence: the state was issued for this provider, so the answer must be this provider's.
   if (flow.provider !== connection.provider) throw new FlowError('state_unknown', 'This sign-in belongs to another provider.', connection);
@@ -142,40 +128,11 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
   }
   const facts = { ...(grant.signedInAs ? { signedInAs: grant.signedInAs } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
   try {
-    return await finish(deps, connection, flow.userId, tokenSecrets(tokens), facts);
+    return { kind: 'reconnected', connection: await finish(deps, connection, flow.userId, tokenSecrets(tokens), facts) };
   } catch (error) {
     if (error instanceof FlowError) await discard(deps, grant);
     throw error;
   }
-}
-
-interface UnusedGrant {
-  provider: ProviderDefinition;
-  client: ClientCredentials;
-  tokens: TokenSet;
-  connection: Connection;
-  userId: string | null;
-  signedInAs?: string;
-}
-
-/**
- * Revokes tokens Reconnect got but won't keep (a refused account, a connection disabled meanwhile), where
- * the provider can: Salesforce keeps at most 5 grants per user and app and Google 100 refresh tokens per
- * account and client, and each leftover silently ends the oldest. A provider whose revocation ends the
- * person's whole grant (Google) is left alone while a connection still relies on that person's grant.
- */
-async function discard(deps: FlowDeps, grant: UnusedGrant): Promise<void> {
-  const { revoke } = oauth2AuthOf(grant.provider);
-  if (!revoke) return;
-  const audit = (action: string, detail: Record<string, unknown>) =>
-    recordAudit(deps.prisma, { teamId: grant.connection.teamId, connectionId: grant.connection.id, action, actor: { type: 'user', id: grant.userId ?? undefined }, detail, at: deps.clock.now() });
-  if (revoke.ends === 'grant' && grant.signedInAs && (await countGrantsBy(deps.prisma, grant.provider.id, grant.signedInAs)) > 0) {
-    await audit('grant_kept', { why: 'the same person granted another connection, which revoking would end too' });
-    return;
-  }
-  const token = grant.tokens.refreshToken ?? grant.tokens.accessToken;
-  const revoked = await revokeToken({ provider: grant.provider, client: grant.client, token, ...httpOf(deps) });
-  await audit(revoked.ok ? 'grant_revoked' : 'grant_revoke_failed', revoked.ok ? {} : { detail: revoked.error.detail });
 }
 
 /** Accounts named on the page and in the thread; the rest are counted. */
@@ -205,10 +162,6 @@ async function wrongAccount(deps: FlowDeps, connection: Connection, userId: stri
     `This connection is ${provider.name} account ${connection.externalAccountId}, but ${canReach}. Nothing was stored and the sign-in was ended; sign in as someone with access to ${connection.externalAccountId}.`,
     connection,
   );
-}
-
-function httpOf(deps: FlowDeps) {
-  return { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs, clock: deps.clock };
 }
 
 /** The API-key form was posted: CSRF and browser checks, then the key is verified before it is stored. */
@@ -275,10 +228,6 @@ async function finish(
   });
 }
 
-function tokenSecrets(tokens: TokenSet) {
-  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt?.toISOString() };
-}
-
 async function failed(deps: FlowDeps, connection: Connection, userId: string | null, failure: OAuthFailure): Promise<FlowError> {
   const why = failure.kind === 'provider_error' ? `the provider answered ${failure.detail}` : `the sign-in could not be completed (${failure.detail})`;
   await recordReauthEvent(deps, connection, userId, 'reauth_failed', { kind: failure.kind, detail: failure.detail }, { event: 'reauth_failed', userId: userId ?? undefined, why });
@@ -291,23 +240,3 @@ async function recordReauthEvent(deps: FlowDeps, connection: Connection, userId:
   if (incident) await notify(deps.prisma, connection, incident.id, thread);
 }
 
-type FlowRow = AuthFlow;
-
-/** Marks a single-use row used, or says exactly why it can't be used. */
-async function consume(prisma: Prisma, tokenHash: string, purpose: string, now: Date, noun: 'link' | 'state', check?: (row: FlowRow) => void): Promise<FlowRow> {
-  const row = await findAuthFlow(prisma, tokenHash);
-  const restart = noun === 'link' ? 'ask for a new link with the Reauthorize button in Slack' : 'start again from Slack';
-  if (!row || row.purpose !== purpose) throw new FlowError(noun === 'link' ? 'link_unknown' : 'state_unknown', `This ${noun} is not valid; ${restart}.`);
-  if (row.usedAt) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
-  if (row.expiresAt <= now) throw new FlowError(noun === 'link' ? 'link_expired' : 'state_expired', `This ${noun} expired; ${restart}.`);
-  check?.(row);
-  if (!(await spendAuthFlow(prisma, tokenHash, now))) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
-  return row;
-}
-
-function checkBrowser(deps: FlowDeps, row: FlowRow, browserSecret: string | undefined): void {
-  const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(row.tokenHash));
-  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) {
-    throw new FlowError('other_browser', 'This sign-in was started in another browser or by another person; start again from Slack.');
-  }
-}

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps } from '../domain/reauth-complete';
+import { completePick } from '../domain/connect';
+import type { Connection } from '../db/connections';
 import { HTTP_STATUS } from './errors';
 import { hashToken } from '../domain/reauth-start';
 import type { Metrics } from '../lib/metrics';
-import { apiKeyFormPage, resultPage } from './pages';
+import { apiKeyFormPage, pickAccountPage, resultPage } from './pages';
 import { readBody, sendHtml, type Router } from './router';
 
 /**
@@ -50,9 +52,30 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
 
   router.add('GET', '/oauth/callback', async ({ req, res, url }) => {
     try {
-      const connection = await completeOAuth(deps, callbackUrl(deps.publicUrl, url), readCookie(req, url.searchParams.get('state') ?? ''));
+      const browserSecret = readCookie(req, url.searchParams.get('state') ?? '');
+      const outcome = await completeOAuth(deps, callbackUrl(deps.publicUrl, url), browserSecret);
+      if (outcome.kind === 'pick') {
+        // The page's form is a flow of its own, bound to this browser like the sign-in was.
+        setCookie(res, outcome.flowToken, browserSecret!);
+        return sendHtml(res, 200, pickAccountPage({ providerName: outcome.provider.name, choices: outcome.choices, flowToken: outcome.flowToken, csrfToken: outcome.csrfToken }));
+      }
+      const { connection } = outcome;
       deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
-      sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'Data starts flowing again; the alert in Slack now says so.', slackLink(connection.teamId)));
+      sendHtml(res, 200, outcome.kind === 'reconnected' ? reconnectedPage(connection) : connectedPage(connection));
+    } catch (error) {
+      refuse(res, deps, error);
+    }
+  });
+
+  router.add('POST', '/oauth/connect', async ({ req, res }) => {
+    const form = z
+      .object({ flow: z.string().min(20).max(100), csrf: z.string().min(20).max(100), account: z.coerce.number().int().min(0).max(10_000) })
+      .safeParse(Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
+    if (!form.success) return sendHtml(res, 400, resultPage('bad', 'Pick an account', 'Choose one of the accounts, or start again from Slack.'));
+    try {
+      const connection = await completePick(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, choice: form.data.account }, readCookie(req, form.data.flow));
+      deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
+      sendHtml(res, 200, connectedPage(connection));
     } catch (error) {
       refuse(res, deps, error);
     }
@@ -86,10 +109,16 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
   });
 }
 
+const reconnectedPage = (connection: Connection) =>
+  resultPage('ok', `${connection.name} is reconnected`, 'Data starts flowing again; the alert in Slack now says so.', slackLink(connection.teamId));
+
+const connectedPage = (connection: Connection) =>
+  resultPage('ok', `${connection.name} is connected`, `Reconnect watches account ${connection.externalAccountId} from now on and tells the channel when it needs you.`, slackLink(connection.teamId));
+
 function refuse(res: ServerResponse, deps: { metrics: Metrics }, error: unknown): void {
   if (!(error instanceof FlowError)) throw error;
   deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.code }, 1, 'Reauthorizations refused');
-  sendHtml(res, HTTP_STATUS[error.code], resultPage('bad', 'Reauthorization did not go through', error.message));
+  sendHtml(res, HTTP_STATUS[error.code], resultPage('bad', 'That did not go through', error.message));
 }
 
 /** The redirect URI is built from PUBLIC_URL, never from the request's Host header (RFC 9700). */

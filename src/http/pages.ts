@@ -35,3 +35,32 @@ ${input.error ? `<p class="bad" role="alert">${escapeHtml(input.error)}</p>` : '
 </form>`,
   );
 }
+
+export function pickAccountPage(input: {
+  providerName: string;
+  choices: { id: string; label?: string; connected: boolean }[];
+  flowToken: string;
+  csrfToken: string;
+}): string {
+  const options = input.choices
+    .map((choice, index) => {
+      const text = `${choice.label ? `${escapeHtml(choice.label)} ` : ''}<code>${escapeHtml(choice.id)}</code>`;
+      return choice.connected
+        ? `<li><label><input type="radio" name="account" value="${index}" disabled> ${text} <span class="note">(already connected)</span></label></li>`
+        : `<li><label><input type="radio" name="account" value="${index}" required> ${text}</label></li>`;
+    })
+    .join('\n');
+  return layout(
+    `Which ${input.providerName} account?`,
+    `<h1>Which ${escapeHtml(input.providerName)} account?</h1>
+<p>You can reach several accounts. Pick the one to connect; it gets you as its owner.</p>
+<form method="post" action="/oauth/connect" autocomplete="off">
+<input type="hidden" name="flow" value="${escapeHtml(input.flowToken)}">
+<input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
+<ul style="list-style:none;padding:0">
+${options}
+</ul>
+<button type="submit">Connect</button>
+</form>`,
+  );
+}

@@ -5,7 +5,7 @@ import { canonicalTimeZone, parseTimeOfDay } from '../domain/local-time';
  * plain words, which the listener shows with the usage help.
  */
 
-const SUBCOMMANDS = ['help', 'status', 'list', 'reauth', 'check', 'snooze', 'subscribe', 'unsubscribe', 'digest'] as const;
+const SUBCOMMANDS = ['help', 'status', 'list', 'reauth', 'check', 'snooze', 'subscribe', 'unsubscribe', 'digest', 'connect'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** A week: past that, an outage nobody fixes should come back to people's attention. */
@@ -19,7 +19,8 @@ export type CommandRequest =
   | { name: 'reauth' | 'check'; connection: string }
   | { name: 'snooze'; connection: string; minutes: number; capped: boolean }
   | { name: 'subscribe'; channelId?: string; localTime?: string; timezone?: string; quiet: boolean }
-  | { name: 'unsubscribe'; channelId?: string };
+  | { name: 'unsubscribe'; channelId?: string }
+  | { name: 'connect'; provider: string; connectionName?: string };
 
 export type ParsedCommand = { ok: true; request: CommandRequest } | { ok: false; subcommand?: Subcommand; problem: string };
 
@@ -51,6 +52,12 @@ export function parseCommandText(text: string): ParsedCommand {
       return parseSnooze(rest, fail);
     case 'subscribe':
       return parseSubscribe(rest, fail);
+    case 'connect': {
+      const [provider, ...words] = rest.split(/\s+/).filter(Boolean);
+      if (!provider) return fail('Which provider? e.g. `connect google_ads Brand campaigns`.');
+      const connectionName = stripQuotes(words.join(' ')).slice(0, 80);
+      return { ok: true, request: { name, provider, ...(connectionName ? { connectionName } : {}) } };
+    }
     case 'unsubscribe': {
       if (!rest) return { ok: true, request: { name } };
       const channel = channelId(rest);

@@ -6,7 +6,11 @@ import { waitFor } from './wait';
 /** A person going through reauthorization with a browser: the Slack click, the link, the provider's consent. */
 
 /** Clicks Reauthorize on the incident's alert as `userId` and returns the link from the ephemeral answer. */
-export async function clickReauthorize(t: TestApp, slack: FakeSlack, input: { connectionId?: string; channelId: string; userId: string }): Promise<string> {
+export async function clickReauthorize(
+  t: TestApp,
+  slack: FakeSlack,
+  input: { connectionId?: string; channelId: string; userId: string; /** Signed at this time (an app on a moved clock). */ signedAt?: Date },
+): Promise<string> {
   const incident = await t.app.core.db.prisma.incident.findFirstOrThrow({ where: input.connectionId ? { connectionId: input.connectionId } : {}, orderBy: { openedAt: 'desc' } });
   const before = slack.callsTo('response_url').length;
   const click = blockAction({
@@ -16,7 +20,7 @@ export async function clickReauthorize(t: TestApp, slack: FakeSlack, input: { co
     userId: input.userId,
     responseUrl: slack.responseUrl(),
   });
-  const answer = await postSigned(t.url, '/slack/events', click);
+  const answer = await postSigned(t.url, '/slack/events', click, input.signedAt ? { timestamp: Math.floor(input.signedAt.getTime() / 1000) } : {});
   if (answer.status !== 200) throw new Error(`the click was answered ${answer.status}`);
   await waitFor(() => slack.callsTo('response_url').length > before);
   const text = String(slack.callsTo('response_url').at(-1)!.args.text);
@@ -41,12 +45,13 @@ export async function openLink(link: string): Promise<OpenedLink> {
 }
 
 /** Follows the provider's authorize URL (its consent answers at once) back to Reconnect's callback page. */
-export async function consentAndReturn(opened: OpenedLink): Promise<{ status: number; html: string }> {
+export async function consentAndReturn(opened: OpenedLink): Promise<{ status: number; html: string; cookie: string }> {
   if (opened.status !== 302 || !opened.location) throw new Error(`the link answered ${opened.status}: ${opened.body.slice(0, 300)}`);
   const consent = await fetch(opened.location, { redirect: 'manual' });
   const callback = consent.headers.get('location');
   await consent.body?.cancel();
   if (consent.status !== 302 || !callback) throw new Error(`the provider's authorize endpoint answered ${consent.status} without a redirect`);
   const page = await fetch(callback, { headers: { cookie: opened.cookie } });
-  return { status: page.status, html: await page.text() };
+  // A page that continues the flow (the account picker) sets a cookie of its own.
+  return { status: page.status, html: await page.text(), cookie: (page.headers.get('set-cookie') ?? '').split(';')[0]! };
 }

@@ -29,6 +29,7 @@ const USAGE: Record<Subcommand, string> = {
   subscribe: 'subscribe [#channel] [HH:MM] [time zone] [quiet] — a daily digest (default: here, 09:00, your time zone)',
   unsubscribe: 'unsubscribe [#channel] — stop the daily digest',
   digest: 'digest — post the digest in this channel now',
+  connect: 'connect <provider> [name] — a single-use link to connect a new account here (e.g. `connect google_ads Brand`)',
 };
 
 export function helpAnswer(command: string): CommandAnswer {

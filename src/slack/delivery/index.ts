@@ -4,6 +4,7 @@ import type { HomeDeps } from '../listeners/home';
 import { syncAlert, type DeliveryDeps } from './alert';
 import { digestPostHandler } from './digest';
 import { homeRefreshHandler } from './home';
+import { noticeHandler } from './notice';
 import { reminderHandler } from './reminder';
 import { postThreadReply } from './thread';
 
@@ -15,5 +16,6 @@ export function slackDeliveryHandlers(deps: DeliveryDeps & Pick<HomeDeps, 'comma
     [OUTBOX_KINDS.alertReminder]: reminderHandler(deps),
     [OUTBOX_KINDS.digestPost]: digestPostHandler(deps),
     [OUTBOX_KINDS.homeRefresh]: homeRefreshHandler(deps),
+    [OUTBOX_KINDS.channelNotice]: noticeHandler(deps),
   };
 }

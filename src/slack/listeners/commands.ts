@@ -26,7 +26,8 @@ import {
   type CommandAnswer,
 } from '../blocks/commands';
 import { digestMessage } from '../blocks/digest';
-import { reauthAnswer } from '../blocks/reauthorize';
+import { connectAnswer, reauthAnswer } from '../blocks/reauthorize';
+import { DomainError } from '../../lib/errors';
 import { slackFailure } from '../call-outcome';
 import { parseCommandText, type CommandRequest } from '../command-syntax';
 
@@ -38,8 +39,12 @@ import { parseCommandText, type CommandRequest } from '../command-syntax';
 
 export type CheckNow = (connectionId: string) => Promise<Pick<ProbeOutcome, 'result' | 'detail' | 'connection'>>;
 
+export type StartConnect = (input: { teamId: string; userId: string; provider: string; target: { channelId?: string; name?: string } }) => Promise<{ url: string; expiresAt: Date; provider: { name: string } }>;
+
 export interface CommandDeps extends ReauthDeps {
   command: string;
+  /** `startConnect` in domain/connect. */
+  startConnect: StartConnect;
   /** Probes one connection now and applies the result through the status engine (`checkNow` in domain/probe). */
   checkNow: CheckNow;
 }
@@ -116,6 +121,23 @@ async function answerRequest(
     }
     case 'digest':
       return postDigest(deps, invocation);
+    case 'connect':
+      return connect(deps, payload, request);
+  }
+}
+
+async function connect(deps: CommandDeps, payload: CommandPayload, request: Extract<CommandRequest, { name: 'connect' }>): Promise<CommandAnswer> {
+  try {
+    const started = await deps.startConnect({
+      teamId: payload.team_id,
+      userId: payload.user_id,
+      provider: request.provider,
+      target: { channelId: payload.channel_id, ...(request.connectionName ? { name: request.connectionName } : {}) },
+    });
+    return { text: connectAnswer(started, deps.clock.now()) };
+  } catch (error) {
+    if (error instanceof DomainError && (error.code === 'bad_request' || error.code === 'not_configured')) return { text: error.message };
+    throw error;
   }
 }
 

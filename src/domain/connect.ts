@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
+import { listConnections, type Connection } from '../db/connections';
+import type { CredentialFacts } from '../db/credentials';
+import { DomainError } from '../lib/errors';
+import { completeAuthorization, createAuthorization, readAccountAccess, type TokenSet } from '../oauth';
+import { normalizeAccountId } from '../providers/account-ids';
+import type { ProviderDefinition } from '../providers/definition';
+import { createConnection } from './connections';
+import { matchByName, normalizeName } from './name-match';
+import { enqueueChannelNotice } from './notifications';
+import { hashToken } from './reauth-start';
+import {
+  checkBrowser,
+  discard,
+  FLOW_TTL_MS,
+  FlowError,
+  flowAad,
+  httpOf,
+  newBrowserSecret,
+  redirectUri,
+  tokenSecrets,
+  type FlowDeps,
+  type FlowRow,
+  type FlowSecret,
+} from './flow-steps';
+
+/**
+ * A new connection from Slack (`/reconnect connect <provider> [name]`): a single-use link bound to the
+ * person, workspace and provider (the rules of Reauthorize), the provider's consent, and, when the person
+ * can reach several ad accounts or orgs, a page to pick one. The connection gets that person as owner
+ * and the channel the command ran in, which is told in a short message.
+ */
+
+export interface ConnectTarget {
+  channelId?: string;
+  name?: string;
+}
+
+export interface ConnectDeps extends FlowDeps {
+  linkTtlMinutes: number;
+}
+
+export interface AccountChoice {
+  id: string;
+  label?: string;
+  /** A connection of this workspace already watches it. */
+  connected: boolean;
+}
+
+export type ConnectOutcome =
+  | { kind: 'connected'; connection: Connection }
+  | { kind: 'pick'; flowToken: string; csrfToken: string; provider: ProviderDefinition; choices: AccountChoice[] };
+
+interface PickSecret {
+  browserHash: string;
+  csrfHash: string;
+  tokens: ReturnType<typeof tokenSecrets>;
+  facts: { signedInAs?: string; hardExpiry?: { at: string; kind: string } };
+  choices: AccountChoice[];
+  target: ConnectTarget;
+}
+
+/** The single-use link for `connect`; refuses a provider that is unknown or has no OAuth client here. */
+export async function startConnect(
+  deps: ConnectDeps,
+  input: { teamId: string; userId: string; provider: string; target: ConnectTarget },
+): Promise<{ url: string; expiresAt: Date; provider: ProviderDefinition }> {
+  const provider = findProvider(deps, input.provider);
+  if (provider.auth.type === 'oauth2' && !deps.clientFor(provider.id)) {
+    throw new DomainError('not_configured', `${provider.name} isn't set up on this server yet: an admin must set ${provider.id.toUpperCase()}_CLIENT_ID and ${provider.id.toUpperCase()}_CLIENT_SECRET.`);
+  }
+  const now = deps.clock.now();
+  const token = randomBytes(32).toString('base64url');
+  const tokenHash = hashToken(token);
+  const sealed = deps.keyRing.sealJson({ target: input.target }, flowAad(tokenHash));
+  const expiresAt = new Date(now.getTime() + deps.linkTtlMinutes * 60_000);
+  await createAuthFlow(deps.prisma, {
+    tokenHash,
+    purpose: 'connect_link',
+    teamId: input.teamId,
+    userId: input.userId,
+    provider: provider.id,
+    secretData: sealed.ciphertext,
+    secretKeyId: sealed.keyId,
+    expiresAt,
+    createdAt: now,
+  });
+  return { url: `${deps.publicUrl}/oauth/start?t=${token}`, expiresAt, provider };
+}
+
+/** The provider by id or by name, as a person types it. */
+function findProvider(deps: ConnectDeps, query: string): ProviderDefinition {
+  const providers = deps.catalog.list();
+  const byId = providers.find((provider) => normalizeName(provider.id) === normalizeName(query));
+  const match = byId ? { kind: 'found' as const, item: byId } : matchByName(providers, query, (provider) => provider.name);
+  if (match.kind === 'found') return match.item;
+  throw new DomainError('bad_request', `There is no provider "${query}". Providers: ${providers.map((provider) => provider.id).join(', ')}.`);
+}
+
+/** Opens a connect link: to the provider's consent, with what to create kept server-side with the state. */
+export async function openConnectLink(deps: FlowDeps, link: FlowRow): Promise<{ kind: 'redirect'; url: string; state: string; browserSecret: string }> {
+  const provider = deps.catalog.require(link.provider ?? '');
+  const { target } = deps.keyRing.openJson<{ target: ConnectTarget }>({ keyId: link.secretKeyId!, ciphertext: link.secretData! }, flowAad(link.tokenHash));
+  const client = deps.clientFor(provider.id);
+  if (provider.auth.type !== 'oauth2' || !client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
+  const now = deps.clock.now();
+  const browserSecret = newBrowserSecret();
+  const request = await createAuthorization({ provider, clientId: client.clientId, settings: client.settings, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
+  const tokenHash = hashToken(request.state);
+  const secret: FlowSecret = { codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret), connect: target };
+  const sealed = deps.keyRing.sealJson(secret, flowAad(tokenHash));
+  await createAuthFlow(deps.prisma, {
+    purpose: 'oauth_state',
+    tokenHash,
+    teamId: link.teamId,
+    userId: link.userId,
+    provider: provider.id,
+    secretData: sealed.ciphertext,
+    secretKeyId: sealed.keyId,
+    expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
+    createdAt: now,
+  });
+  return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
+}
+
+/** The provider sent the person back from a connect flow: exchange, list what they reach, create or ask. */
+export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: FlowSecret, callbackUrl: URL, browserSecret: string): Promise<ConnectOutcome> {
+  const provider = deps.catalog.require(flow.provider ?? '');
+  const client = deps.clientFor(provider.id);
+  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
+  const exchanged = await completeAuthorization({
+    provider,
+    client,
+    redirectUri: redirectUri(deps.publicUrl),
+    callbackUrl,
+    expectedState: callbackUrl.searchParams.get('state')!,
+    codeVerifier: secret.codeVerifier!,
+    ...httpOf(deps),
+  });
+  if (!exchanged.ok) throw new FlowError(exchanged.error.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', `Connecting failed: ${exchanged.error.detail}. Nothing was created; try again from Slack.`);
+  const tokens = exchanged.value;
+  const placeholder = { id: '', teamId: flow.teamId!, provider: provider.id } as Connection;
+  const grant = { provider, client, tokens, connection: placeholder, userId: flow.userId };
+  const access = await readAccountAccess({ provider, client, accessToken: tokens.accessToken, ...httpOf(deps) });
+  if (!access.ok) {
+    await discard(deps, grant);
+    throw new FlowError('exchange_failed', `Connecting failed: ${access.error.detail}. Nothing was created; try again from Slack.`);
+  }
+  const facts = factsOf(access.value.person.id, tokens);
+  const choices = await choicesFor(deps, flow.teamId!, provider, access.value.accounts);
+  const open = choices.filter((choice) => !choice.connected);
+  if (open.length === 0) {
+    await discard(deps, { ...grant, ...(facts.signedInAs ? { signedInAs: facts.signedInAs } : {}) });
+    const who = access.value.person.label ?? 'The account you signed in with';
+    const why = choices.length === 0 ? `${who} can't reach any ${provider.name} account` : `every ${provider.name} account ${who} can reach is connected already`;
+    throw new FlowError('wrong_account', `${why}, so nothing was created. To fix an existing connection, use its Reauthorize button.`);
+  }
+  const target = secret.connect ?? {};
+  if (choices.length === 1) return { kind: 'connected', connection: await create(deps, flow, provider, open[0]!, tokens, facts, target) };
+
+  const flowToken = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(24).toString('base64url');
+  const tokenHash = hashToken(flowToken);
+  const pick: PickSecret = {
+    browserHash: hashToken(browserSecret),
+    csrfHash: hashToken(csrfToken),
+    tokens: tokenSecrets(tokens),
+    facts: { ...(facts.signedInAs ? { signedInAs: facts.signedInAs } : {}), ...(facts.hardExpiry ? { hardExpiry: { at: facts.hardExpiry.at.toISOString(), kind: facts.hardExpiry.kind } } : {}) },
+    choices,
+    target,
+  };
+  const sealed = deps.keyRing.sealJson(pick, flowAad(tokenHash));
+  const now = deps.clock.now();
+  await createAuthFlow(deps.prisma, {
+    purpose: 'connect_pick',
+    tokenHash,
+    teamId: flow.teamId,
+    userId: flow.userId,
+    provider: provider.id,
+    secretData: sealed.ciphertext,
+    secretKeyId: sealed.keyId,
+    expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
+    createdAt: now,
+  });
+  return { kind: 'pick', flowToken, csrfToken, provider, choices };
+}
+
+/** The person picked one of the accounts on the page. */
+export async function completePick(deps: FlowDeps, input: { flowToken: string; csrfToken: string; choice: number }, browserSecret: string | undefined): Promise<Connection> {
+  const now = deps.clock.now();
+  const tokenHash = hashToken(input.flowToken);
+  const row = await findAuthFlow(deps.prisma, tokenHash);
+  if (!row || row.purpose !== 'connect_pick') throw new FlowError('link_unknown', 'This page is not valid; start again from Slack.');
+  if (row.usedAt) throw new FlowError('link_used', 'This page was already used; start again from Slack.');
+  if (row.expiresAt <= now) throw new FlowError('link_expired', 'This page expired; start again from Slack.');
+  checkBrowser(deps, row, browserSecret);
+  const secret = deps.keyRing.openJson<PickSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
+  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', 'The page could not be verified; start again from Slack.');
+  const choice = secret.choices[input.choice];
+  if (!choice || choice.connected) throw new FlowError('wrong_account', 'Pick one of the accounts that is not connected yet.');
+  if (!(await spendAuthFlow(deps.prisma, tokenHash, now, 'connect_pick'))) throw new FlowError('link_used', 'This page was already used; start again from Slack.');
+  const provider = deps.catalog.require(row.provider ?? '');
+  const tokens: TokenSet = {
+    accessToken: secret.tokens.accessToken,
+    ...(secret.tokens.refreshToken ? { refreshToken: secret.tokens.refreshToken } : {}),
+    ...(secret.tokens.expiresAt ? { expiresAt: new Date(secret.tokens.expiresAt) } : {}),
+  };
+  const facts: CredentialFacts = {
+    ...(secret.facts.signedInAs ? { signedInAs: secret.facts.signedInAs } : {}),
+    ...(secret.facts.hardExpiry ? { hardExpiry: { at: new Date(secret.facts.hardExpiry.at), kind: secret.facts.hardExpiry.kind } } : {}),
+  };
+  return create(deps, row, provider, choice, tokens, facts, secret.target);
+}
+
+async function choicesFor(deps: FlowDeps, teamId: string, provider: ProviderDefinition, accounts: { ids: string[]; label?: string }[]): Promise<AccountChoice[]> {
+  const format = provider.auth.type === 'oauth2' ? provider.auth.accountIdFormat : 'exact';
+  const existing = new Set(
+    (await listConnections(deps.prisma, { teamId, provider: provider.id, includeDisabled: true })).map((connection) => normalizeAccountId(format, connection.externalAccountId)),
+  );
+  // Ad account ids are kept as people write them (digits), not as API resource names (`customers/123`).
+  const displayed = (id: string) => (format === 'digits' ? normalizeAccountId(format, id) : id);
+  return accounts.map((account) => ({
+    id: displayed(account.ids[0]!),
+    ...(account.label ? { label: account.label } : {}),
+    connected: account.ids.some((id) => existing.has(normalizeAccountId(format, id))),
+  }));
+}
+
+function factsOf(signedInAs: string | undefined, tokens: TokenSet): CredentialFacts {
+  return { ...(signedInAs ? { signedInAs } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
+}
+
+async function create(
+  deps: FlowDeps,
+  flow: FlowRow,
+  provider: ProviderDefinition,
+  account: AccountChoice,
+  tokens: TokenSet,
+  facts: CredentialFacts,
+  target: ConnectTarget,
+): Promise<Connection> {
+  const userId = flow.userId!;
+  const name = (target.name ?? `${provider.name} ${account.label ?? account.id}`).slice(0, 80);
+  const secrets = tokenSecrets(tokens);
+  let connection: Connection;
+  try {
+    connection = await createConnection(
+      deps,
+      {
+        teamId: flow.teamId!,
+        provider: provider.id,
+        name,
+        externalAccountId: account.id,
+        ...(target.channelId ? { channelId: target.channelId } : {}),
+        owners: [userId],
+        options: {},
+        credentials: { accessToken: secrets.accessToken, ...(secrets.refreshToken ? { refreshToken: secrets.refreshToken } : {}), ...(secrets.expiresAt ? { expiresAt: secrets.expiresAt } : {}) },
+      },
+      { type: 'user', id: userId },
+      facts,
+    );
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'conflict') throw new FlowError('conflict', `${error.message} Nothing was created.`);
+    throw error;
+  }
+  if (connection.channelId) {
+    await enqueueChannelNotice(deps.prisma, connection.teamId, connection.channelId, `connect:${connection.id}`, {
+      kind: 'connected',
+      userId,
+      connectionName: connection.name,
+      providerName: provider.name,
+      account: connection.externalAccountId,
+    });
+  }
+  return connection;
+}

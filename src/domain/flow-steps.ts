@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthFlow } from '../db/auth-flows';
+import { findAuthFlow, spendAuthFlow } from '../db/auth-flows';
+import type { Prisma } from '../db/client';
+import type { Connection } from '../db/connections';
+import { countGrantsBy } from '../db/credentials';
+import { recordAudit } from '../db/audit';
+import type { Clock } from '../lib/clock';
+import { DomainError, type ErrorCode } from '../lib/errors';
+import type { KeyRing } from '../lib/key-ring';
+import type { Catalog } from '../providers/catalog';
+import type { ProviderDefinition } from '../providers/definition';
+import { oauth2AuthOf, revokeToken, type ClientCredentials, type TokenSet } from '../oauth';
+import type { StatusEngineDeps } from './status-engine';
+import { hashToken } from './reauth-start';
+
+/**
+ * What reauthorizing (reauth-complete.ts) and connecting from Slack (connect.ts) share: the single-use
+ * rows and how they are spent, the browser binding, the refusals, and revoking grants not kept.
+ */
+
+export interface FlowDeps {
+  prisma: Prisma;
+  clock: Clock;
+  keyRing: KeyRing;
+  catalog: Catalog;
+  engine: StatusEngineDeps;
+  publicUrl: string;
+  allowInsecureHttp: boolean;
+  timeoutMs: number;
+  clientFor(providerId: string): ClientCredentials | undefined;
+}
+
+/** A refused step of the flow; its code is one of the flow's refusals in the error vocabulary. */
+export class FlowError extends DomainError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly connection?: Connection,
+  ) {
+    super(code, message);
+    this.name = 'FlowError';
+  }
+}
+
+export interface FlowSecret {
+  codeVerifier?: string;
+  browserHash: string;
+  csrfHash?: string;
+  /** A connect flow (no connection yet): what to create. */
+  connect?: { channelId?: string; name?: string };
+}
+
+export const FLOW_TTL_MS = 10 * 60_000;
+export const redirectUri = (publicUrl: string) => `${publicUrl}/oauth/callback`;
+export const flowAad = (tokenHash: string) => `authflow|${tokenHash}`;
+
+/** A fresh secret for the browser cookie that binds a flow to the browser that opened its link. */
+export const newBrowserSecret = () => randomBytes(24).toString('base64url');
+
+export interface UnusedGrant {
+  provider: ProviderDefinition;
+  client: ClientCredentials;
+  tokens: TokenSet;
+  connection: Connection;
+  userId: string | null;
+  signedInAs?: string;
+}
+
+/**
+ * Revokes tokens Reconnect got but won't keep (a refused account, a connection disabled meanwhile), where
+ * the provider can: Salesforce keeps at most 5 grants per user and app and Google 100 refresh tokens per
+ * account and client, and each leftover silently ends the oldest. A provider whose revocation ends the
+ * person's whole grant (Google) is left alone while a connection still relies on that person's grant.
+ */
+export async function discard(deps: FlowDeps, grant: UnusedGrant): Promise<void> {
+  const { revoke } = oauth2AuthOf(grant.provider);
+  if (!revoke) return;
+  const audit = (action: string, detail: Record<string, unknown>) =>
+    recordAudit(deps.prisma, { teamId: grant.connection.teamId, connectionId: grant.connection.id, action, actor: { type: 'user', id: grant.userId ?? undefined }, detail, at: deps.clock.now() });
+  if (revoke.ends === 'grant' && grant.signedInAs && (await countGrantsBy(deps.prisma, grant.provider.id, grant.signedInAs)) > 0) {
+    await audit('grant_kept', { why: 'the same person granted another connection, which revoking would end too' });
+    return;
+  }
+  const token = grant.tokens.refreshToken ?? grant.tokens.accessToken;
+  const revoked = await revokeToken({ provider: grant.provider, client: grant.client, token, ...httpOf(deps) });
+  await audit(revoked.ok ? 'grant_revoked' : 'grant_revoke_failed', revoked.ok ? {} : { detail: revoked.error.detail });
+}
+
+export function httpOf(deps: FlowDeps) {
+  return { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs, clock: deps.clock };
+}
+
+export function tokenSecrets(tokens: TokenSet) {
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt?.toISOString() };
+}
+
+export type FlowRow = AuthFlow;
+
+/** Marks a single-use row used, or says exactly why it can't be used. */
+export async function consume(prisma: Prisma, tokenHash: string, purpose: string | readonly string[], now: Date, noun: 'link' | 'state', check?: (row: FlowRow) => void): Promise<FlowRow> {
+  const row = await findAuthFlow(prisma, tokenHash);
+  const restart = noun === 'link' ? 'ask for a new link with the Reauthorize button in Slack' : 'start again from Slack';
+  if (!row || !(typeof purpose === 'string' ? [purpose] : purpose).includes(row.purpose)) throw new FlowError(noun === 'link' ? 'link_unknown' : 'state_unknown', `This ${noun} is not valid; ${restart}.`);
+  if (row.usedAt) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
+  if (row.expiresAt <= now) throw new FlowError(noun === 'link' ? 'link_expired' : 'state_expired', `This ${noun} expired; ${restart}.`);
+  check?.(row);
+  if (!(await spendAuthFlow(prisma, tokenHash, now))) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
+  return row;
+}
+
+export function checkBrowser(deps: FlowDeps, row: FlowRow, browserSecret: string | undefined): void {
+  const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(row.tokenHash));
+  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) {
+    throw new FlowError('other_browser', 'This sign-in was started in another browser or by another person; start again from Slack.');
+  }
+}
