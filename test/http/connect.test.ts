@@ -1,5 +1,5 @@
 import { databaseKinds, truncateAll } from '../support/databases';
-import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
+import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 import { fakeSlackEnv, postSigned, slashCommand } from '../fakes/slack-requests';
 import { startGoogleAdsSimulator, type GoogleAdsSimulator } from '../fakes/providers/google-ads';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver';
