@@ -128,13 +128,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   const incidentDeps = { prisma: db.prisma, clock, catalog: core.catalog };
+  const connectable = core.catalog
+    .list()
+    .filter((provider) => provider.auth.type === 'api_key' || oauthClientFor(config, provider.id) !== undefined)
+    .map((provider) => ({ id: provider.id, name: provider.name }));
   const installations = { prisma: db.prisma, keyRing: core.keyRing, clock, refresh: slackTokenRefresher(config) };
   const clients = createSlackClients({ config, installations });
   const webhook = webhookDeliveryHandler({ config: config.outboundWebhook, clock, logger, metrics });
   const handlers: Record<string, DeliveryHandler> = {
     [OUTBOX_KINDS.webhookEvent]: webhook,
     [OUTBOX_KINDS.webhookReauthorized]: webhook,
-    ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics, command: config.slackCommand }),
+    ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics, command: config.slackCommand, connectable }),
   };
   const dispatcher = new OutboxDispatcher({ prisma: db.prisma, clock, logger, metrics, handlers, pollMs: config.outboxPollMs, leaseMs: config.outboxLeaseMs });
 
@@ -157,7 +161,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     const flowDeps = flowDepsOf(core);
     slack.app.use(sameWorkspaceOnly(db.prisma));
-    registerActions(slack.app, { ...incidentDeps, reauthorize });
+    const connect = (input: Parameters<typeof startConnect>[1]) => startConnect({ ...flowDeps, linkTtlMinutes: config.reauthLinkTtlMinutes }, input);
+    registerActions(slack.app, { ...incidentDeps, reauthorize, startConnect: connect });
     registerCommands(slack.app, {
       ...incidentDeps,
       publicUrl: config.publicUrl,
@@ -165,9 +170,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       allowedUsers: config.reauthAllowedUsers,
       command: config.slackCommand,
       checkNow: (connectionId) => checkNow(probeDeps, connectionId),
-      startConnect: (input) => startConnect({ ...flowDeps, linkTtlMinutes: config.reauthLinkTtlMinutes }, input),
+      startConnect: connect,
     });
-    registerHome(slack.app, { ...incidentDeps, command: config.slackCommand });
+    registerHome(slack.app, { ...incidentDeps, command: config.slackCommand, connectable });
     registerEvents(slack.app, { installationStore: slack.installationStore, logger });
     slack.app.error(async (error) => {
       logger.error('slack listener failed', { error });

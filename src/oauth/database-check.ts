@@ -13,19 +13,20 @@ import type { AccountIdentity, OAuthFailure, OAuthFailureKind } from './types';
  * driver, so it can destroy it whatever state the driver is in: destroying the raw socket also ends a TLS
  * session running over it. No check leaves a promise pending or a socket open.
  *
- * How a refusal is classified (OAuthFailure's reason), by the servers' documented codes:
- *   PostgreSQL, Appendix A "PostgreSQL Error Codes", https://www.postgresql.org/docs/current/errcodes-appendix.html
- *   MariaDB, "MariaDB Error Code Reference", https://mariadb.com/docs/server/reference/error-codes/mariadb-error-code-reference
- *   MySQL, "Server Error Message Reference", https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html
- * - token_revoked: the password (or the user it belongs to) is not accepted. That is what a changed
- *   password looks like, the closest thing these servers have to a revoked token.
- * - admin_changed: the login is accepted or not the point, but the server's rules keep this account out of
- *   this database: the database is gone, the CONNECT or database grant was removed, login was disabled, or
- *   no pg_hba.conf line / host grant admits Reconnect. Someone on the database side changed something.
- * Both are needs_reauth: retrying can't help, a person has to enter working details. Anything without an
- * answer from the server (refused, unresolvable, silent, TLS handshake failed) and a server out of
- * connection slots is transient. So is a server without TLS when the details require it (reason
- * `internal`): the details and the server disagree, and the detail says how.
+ * Refusals are classified by the servers' documented codes, not their messages:
+ *   PostgreSQL: Appendix A "PostgreSQL Error Codes", https://www.postgresql.org/docs/current/errcodes-appendix.html
+ *   MariaDB: "MariaDB Error Code Reference", https://mariadb.com/docs/server/reference/error-codes/mariadb-error-code-reference
+ *   MySQL: "Server Error Message Reference", https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html
+ * - needs_reauth, token_revoked: the password, or the user it belongs to, is not accepted. A changed
+ *   password is what these servers have instead of a revoked token.
+ * - needs_reauth, admin_changed: the server's rules keep this account out of this database: the database
+ *   is gone, the CONNECT privilege or the database grant was removed, login was disabled, or no pg_hba.conf
+ *   line or host grant admits Reconnect. Someone changed something on the database side.
+ *   Retrying helps neither of the two; a person has to enter details that work.
+ * - transient, third_party_outage: no answer (refused, unresolvable, silent, hung up), a failed TLS
+ *   handshake, or a server out of connection slots.
+ * - transient, internal: the details require TLS and the server offers none; the detail says what to change.
+ * - transient, unknown: any other error, retried rather than alerted on.
  */
 
 export type DatabaseEngine = 'postgresql' | 'mysql';
@@ -87,7 +88,8 @@ export async function checkDatabaseCredentials(input: DatabaseCheckInput): Promi
   const timeoutMs = input.timeoutMs ?? DEFAULT_DATABASE_CHECK_TIMEOUT_MS;
   const socket = new net.Socket();
   let timer: NodeJS.Timeout | undefined;
-  // Started before the driver's own connect timer of the same length, so it fires first and names the timeout.
+  // The drivers' connect timeouts, set to the same length, are a backstop: this one also covers the query and
+  // the goodbye, and being started first it fires first, so a timeout is reported as one.
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, timeoutMs, TIMED_OUT);
   });
@@ -204,6 +206,9 @@ const POSTGRES_BUSY_CLASSES = new Set(['08', '53', '57']);
 /** Numbers below 1800, which MySQL and MariaDB share. */
 const MYSQL_ERRNOS: Record<number, Verdict> = {
   1045: CREDENTIALS_REFUSED, // ER_ACCESS_DENIED_ERROR: wrong password or unknown user
+  // ER_ACCESS_DENIED_NO_PASSWORD_ERROR: refused by a plugin that checks no password (unix_socket). MariaDB
+  // also answers it for some unknown users, as it pretends they exist with a plugin picked at random.
+  1698: CREDENTIALS_REFUSED,
   1044: ACCESS_REFUSED, // ER_DBACCESS_DENIED_ERROR: no grant on the database (also for one that doesn't exist)
   1049: ACCESS_REFUSED, // ER_BAD_DB_ERROR: unknown database
   1130: ACCESS_REFUSED, // ER_HOST_NOT_PRIVILEGED: no account for the host Reconnect connects from
@@ -239,15 +244,22 @@ function failureOf(engine: DatabaseEngine, credentials: DatabaseCredentials, err
   }
   // A system error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…): the server never answered.
   if (typeof code === 'string' && typeof syscall === 'string') return make('network', outage, `${where} unreachable (${code})`);
-  // A failed TLS handshake (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, mysql2's HANDSHAKE_SSL_ERROR…)
-  // or the server hanging up (PROTOCOL_CONNECTION_LOST).
+  if (isHangUp(error)) return make('network', outage, `${where} closed the connection before the check finished`);
+  // A failed TLS handshake: DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, mysql2's HANDSHAKE_SSL_ERROR…
   if (typeof code === 'string') return make('identity_failed', outage, `${where}: connection failed (${code}: ${message(error)})`);
   return make('identity_failed', OTHER_ERROR, `${where}: check failed (${message(error)})`);
 }
 
+/** pg gives this refusal no code, only a fixed message; mysql2 calls it HANDSHAKE_NO_SSL_SUPPORT. */
 function isTlsNotOffered(error: unknown): boolean {
-  // pg gives this refusal no code, only its fixed message.
-  return (error as { code?: unknown } | undefined)?.code === 'HANDSHAKE_NO_SSL_SUPPORT' || (error instanceof Error && error.message === 'The server does not support SSL connections');
+  if ((error as { code?: unknown } | undefined)?.code === 'HANDSHAKE_NO_SSL_SUPPORT') return true;
+  return error instanceof Error && error.message === 'The server does not support SSL connections';
+}
+
+/** pg gives a lost connection no code either; mysql2 calls it PROTOCOL_CONNECTION_LOST. */
+function isHangUp(error: unknown): boolean {
+  if ((error as { code?: unknown } | undefined)?.code === 'PROTOCOL_CONNECTION_LOST') return true;
+  return error instanceof Error && error.message === 'Connection terminated unexpectedly';
 }
 
 function message(error: unknown): string {

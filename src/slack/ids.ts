@@ -4,6 +4,8 @@ export const ACTION_IDS = {
   acknowledge: 'acknowledge',
   snooze: 'snooze',
   details: 'details',
+  /** App Home: connect a new account of the provider in `value`. */
+  connect: 'connect',
 } as const;
 
 export const SNOOZE_OPTIONS = [

@@ -11,7 +11,7 @@ import { homeRefreshHandler } from '../../src/slack/delivery/home';
 import { databaseKinds, truncateAll } from '../support/databases';
 import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 import { validateBlocks } from '../fakes/block-kit';
-import { eventCallback, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
+import { blockActionPayload, eventCallback, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
@@ -59,7 +59,7 @@ describe('App Home view', () => {
     const connections = Array.from({ length: 200 }, (_, index) =>
       workspaceConnection(index, index < 120 ? 'authorization_required' : index < 140 ? 'degraded' : 'connected'),
     );
-    const view = homeView({ connections, now: NOW, command: '/reconnect' });
+    const view = homeView({ connections, now: NOW, command: '/reconnect', connectable: [] });
     expect(view.type).toBe('home');
     expect(validateBlocks(view.blocks, 'home')).toEqual([]);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
@@ -72,7 +72,7 @@ describe('App Home view', () => {
 
   it('shows 200 healthy connections compactly, every one of them', () => {
     const connections = Array.from({ length: 200 }, (_, index) => workspaceConnection(index, 'connected'));
-    const view = homeView({ connections, now: NOW, command: '/reconnect' });
+    const view = homeView({ connections, now: NOW, command: '/reconnect', connectable: [] });
     expect(validateBlocks(view.blocks, 'home')).toEqual([]);
     expect(accounting(view.blocks, 200)).toEqual({ shown: 200, hidden: 0 });
     expect(view.blocks.length).toBeLessThan(30);
@@ -81,7 +81,7 @@ describe('App Home view', () => {
 
   it('groups by kind, red keys first, with a Reauthorize button only where there is an incident to act on', () => {
     const connections = [workspaceConnection(0, 'connected'), workspaceConnection(3, 'authorization_required'), workspaceConnection(6, 'degraded'), workspaceConnection(1, 'connected')];
-    const view = homeView({ connections, now: NOW, command: '/reconnect' });
+    const view = homeView({ connections, now: NOW, command: '/reconnect', connectable: [] });
     expect(validateBlocks(view.blocks, 'home')).toEqual([]);
     const headers = view.blocks.filter((block) => block.type === 'header').map((block) => (block.text as { text: string }).text);
     expect(headers).toEqual(['Data connections', 'Ad platforms (3)', 'CRMs (1)']);
@@ -106,10 +106,10 @@ for (const { kind, skip } of databaseKinds()) {
       slack = await startFakeSlack();
       // No dispatcher: the refresh rows below stay pending until this test hands them to the handler (a
       // commit wakes the dispatcher even without polling, so it is stopped).
-      t = await startTestApp(kind, { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '0' });
+      t = await startTestApp(kind, { ...fakeSlackEnv(slack), OUTBOX_POLL_MS: '0', HUBSPOT_CLIENT_ID: 'hubspot-client', HUBSPOT_CLIENT_SECRET: 'hubspot-secret' });
       await t.app.dispatcher.stop();
       const { prisma } = t.app.core.db;
-      deps = { prisma, clock: t.app.core.clock, catalog: t.app.core.catalog, command: t.app.core.config.slackCommand };
+      deps = { prisma, clock: t.app.core.clock, catalog: t.app.core.catalog, command: t.app.core.config.slackCommand, connectable: [] };
     });
     afterAll(async () => {
       await t.stop();
@@ -136,6 +136,27 @@ for (const { kind, skip } of databaseKinds()) {
       const row = await t.app.core.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
       return { ...row, payload: JSON.parse(row.payload) as Record<string, unknown> };
     };
+
+    it('offers Connect for each provider this server can sign in to, and a click answers with a single-use link in a modal', async () => {
+      await postSigned(t.url, '/slack/events', eventCallback({ type: 'app_home_opened', user: 'U0VIEWER1', channel: 'D0HOME001', tab: 'home' }));
+      await slack.waitForCalls('views.publish', 1);
+      const view = slack.homeView('U0VIEWER1')!;
+      expect(validateBlocks(view.blocks, 'home')).toEqual([]);
+      const connect = (view.blocks as { block_id?: string }[]).find((block) => block.block_id === 'connect') as { elements: { action_id: string; value: string }[] };
+      // HubSpot has an OAuth client here; Google Ads and the others don't, so they get no button.
+      expect(connect.elements.map((element) => element.value)).toEqual(['hubspot']);
+
+      const payload = blockActionPayload({ actionId: 'connect:hubspot', value: 'hubspot', type: 'button', userId: 'U0VIEWER1' });
+      payload.container = { type: 'view', view_id: 'V0HOME' };
+      delete payload.response_url;
+      delete payload.message;
+      delete payload.channel;
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      expect((await postSigned(t.url, '/slack/events', { contentType: 'application/x-www-form-urlencoded', body, headers: {} })).status).toBe(200);
+      await slack.waitForCalls('views.open', 1);
+      expect(JSON.stringify(slack.callsTo('views.open')[0]!.args.view)).toMatch(/oauth\/start\?t=[^|]+\|Connect HubSpot>/);
+      expect(await t.app.core.db.prisma.authFlow.count({ where: { purpose: 'connect_link', userId: 'U0VIEWER1', provider: 'hubspot' } })).toBe(1);
+    });
 
     it('publishes the Home tab when it is opened and remembers the viewer', async () => {
       const response = await postSigned(t.url, '/slack/events', eventCallback({ type: 'app_home_opened', user: 'U0VIEWER1', channel: 'D0HOME001', tab: 'home' }));

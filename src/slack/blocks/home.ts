@@ -30,7 +30,11 @@ export interface HomeInput {
   connections: readonly WorkspaceConnection[];
   now: Date;
   command: string;
+  connectable: readonly { id: string; name: string }[];
 }
+
+/** Slack allows 25 elements in an actions block. */
+const MAX_CONNECT_BUTTONS = 25;
 
 interface Group {
   label: string;
@@ -44,6 +48,7 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
   const blocks: Block[] = [
     header('Data connections'),
     context(`${countsLine(statusCounts(input.connections))} · updated ${slackDate(input.now)}`),
+    ...connectButtons(input.connectable),
   ];
   if (input.connections.length === 0) return { type: 'home', blocks };
 
@@ -68,6 +73,22 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
     if (hidden.length > 0) blocks.push(context(hiddenNote(hidden, input.command)));
   }
   return { type: 'home', blocks };
+}
+
+function connectButtons(providers: HomeInput['connectable']): Block[] {
+  if (providers.length === 0) return [];
+  return [
+    {
+      type: 'actions',
+      block_id: 'connect',
+      elements: providers.slice(0, MAX_CONNECT_BUTTONS).map((provider) => ({
+        type: 'button',
+        action_id: `${ACTION_IDS.connect}:${provider.id}`,
+        text: plain(`Connect ${provider.name}`.slice(0, 75)),
+        value: provider.id,
+      })),
+    },
+  ];
 }
 
 function groupsOf(connections: readonly WorkspaceConnection[]): Group[] {

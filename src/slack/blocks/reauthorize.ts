@@ -22,7 +22,8 @@ export function reauthAnswer(result: ReauthStart, now: Date): string {
 }
 
 /** The ephemeral answer to `connect`: the single-use link to the provider's consent. */
-export function connectAnswer(started: { url: string; expiresAt: Date; provider: { name: string } }, now: Date): string {
+export function connectAnswer(started: { url: string; expiresAt: Date; provider: { name: string } }, now: Date, inChannel = true): string {
   const minutes = Math.max(1, Math.round((started.expiresAt.getTime() - now.getTime()) / 60_000));
-  return `<${started.url}|Connect ${started.provider.name}> — sign in with the account to connect; if you can reach several, you pick one. The new connection reports in this channel, with you as its owner. This link is only for you, works once, and expires in ${minutes} minutes.`;
+  const where = inChannel ? 'reports in this channel' : 'reports in the default channel (use the command in a channel to pick one)';
+  return `<${started.url}|Connect ${started.provider.name}> — sign in with the account to connect; if you can reach several, you pick one. The new connection ${where}, with you as its owner. This link is only for you, works once, and expires in ${minutes} minutes.`;
 }

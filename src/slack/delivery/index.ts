@@ -9,7 +9,7 @@ import { reminderHandler } from './reminder';
 import { postThreadReply } from './thread';
 
 /** The delivery of every outbox kind that talks to Slack, one module per kind. */
-export function slackDeliveryHandlers(deps: DeliveryDeps & Pick<HomeDeps, 'command'>): Record<string, DeliveryHandler> {
+export function slackDeliveryHandlers(deps: DeliveryDeps & Pick<HomeDeps, 'command' | 'connectable'>): Record<string, DeliveryHandler> {
   return {
     [OUTBOX_KINDS.alertSync]: (message) => syncAlert(deps, message),
     [OUTBOX_KINDS.alertThread]: (message) => postThreadReply(deps, message),

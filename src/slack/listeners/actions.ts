@@ -6,6 +6,9 @@ import { detailsText } from '../blocks/details';
 import { auditTrail } from '../../db/audit';
 import { loadIncidentState } from '../../domain/incidents';
 import type { ReauthorizeStarter } from '../reauth-request';
+import { connectAnswer } from '../blocks/reauthorize';
+import { DomainError } from '../../lib/errors';
+import type { StartConnect } from './commands';
 
 /** Alert buttons. Each acks first (Slack wants an answer within 3 s), then calls one domain function. */
 
@@ -13,6 +16,7 @@ const incidentId = z.string().uuid();
 
 export interface ActionDeps extends IncidentDeps {
   reauthorize: ReauthorizeStarter;
+  startConnect: StartConnect;
 }
 
 /** Slack's action_ts + user + action: the same signed click replayed is recognised and ignored. */
@@ -67,12 +71,26 @@ export function registerActions(app: App, deps: ActionDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, text: answer });
     }
   });
+
+  // App Home's Connect buttons, one per provider (`connect:<provider id>`, unique within their block).
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTION_IDS.connect}:`), async ({ ack, body, action, client }) => {
+    await ack();
+    let text: string;
+    try {
+      const started = await deps.startConnect({ teamId: body.team?.id ?? body.user.team_id ?? '', userId: body.user.id, provider: action.value ?? '', target: {} });
+      text = connectAnswer(started, deps.clock.now(), false);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      text = error.message;
+    }
+    await client.views.open({ trigger_id: body.trigger_id, view: answerModal(text, 'Connect') });
+  });
 }
 
-function answerModal(text: string) {
+function answerModal(text: string, title = 'Reauthorize') {
   return {
     type: 'modal' as const,
-    title: { type: 'plain_text' as const, text: 'Reauthorize' },
+    title: { type: 'plain_text' as const, text: title },
     close: { type: 'plain_text' as const, text: 'Close' },
     blocks: [{ type: 'section', text: { type: 'mrkdwn' as const, text } }],
   };

@@ -19,6 +19,8 @@ export interface HomeDeps {
   catalog: Catalog;
   /** The configured slash command, named in the page's hints. */
   command: string;
+  /** Providers this server can connect (OAuth client configured, or API-key), for the Connect buttons. */
+  connectable: readonly { id: string; name: string }[];
 }
 
 const homeOpened = z.object({
@@ -37,7 +39,7 @@ export function registerHome(app: App, deps: HomeDeps): void {
 
 export async function renderHome(deps: HomeDeps, teamId: string) {
   const connections = await loadWorkspaceConnections(deps.prisma, deps.catalog, teamId);
-  return homeView({ connections, now: deps.clock.now(), command: deps.command });
+  return homeView({ connections, now: deps.clock.now(), command: deps.command, connectable: deps.connectable });
 }
 
 export async function publish(client: WebClient, userId: string, view: ReturnType<typeof homeView>): Promise<void> {
