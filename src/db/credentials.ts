@@ -12,6 +12,8 @@ export interface Secrets {
   /** ISO 8601 */
   expiresAt?: string;
   apiKey?: string;
+  /** Account details entered in a form (a database's host, user, password…). */
+  fields?: Record<string, string>;
 }
 
 /** What is known about a credential besides its secrets; kept in plain columns so it can be queried. */

@@ -29,7 +29,11 @@ export interface AccessTokenDeps {
   settings: { allowInsecureHttp: boolean; timeoutMs: number; clientFor(providerId: string): ClientCredentials | undefined };
 }
 
-export type AccessTokenAnswer = { accessToken: string; tokenType: 'bearer'; expiresAt: string | null } | { apiKey: string };
+export type AccessTokenAnswer =
+  | { accessToken: string; tokenType: 'bearer'; expiresAt: string | null }
+  | { apiKey: string }
+  /** A form-based integration: the account details as last entered (a database's host, user, password…). */
+  | { credentials: Record<string, string> };
 
 /** The data platform's own refresh margin: a token handed out lives at least this long. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -84,6 +88,7 @@ export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
       if (!stored) throw new DomainError('authorization_required', `${connection.name} has no stored credentials; connect it first.`);
       const { secrets } = stored;
       if (secrets.apiKey) return { apiKey: secrets.apiKey };
+      if (secrets.fields) return { credentials: secrets.fields };
       if (!secrets.accessToken) throw new DomainError('authorization_required', `${connection.name} has no access token; reauthorize it.`);
       const now = deps.clock.now();
       if (isFresh(stored, now) || !secrets.refreshToken) return tokenOf(stored);

@@ -7,6 +7,9 @@ import { completeAuthorization, createAuthorization, readAccountAccess, type Tok
 import { normalizeAccountId } from '../providers/account-ids';
 import type { ProviderDefinition } from '../providers/definition';
 import { createConnection } from './connections';
+import { prefilledValues } from './credential-forms';
+import type { Secrets } from '../db/credentials';
+import type { AccountIdentity } from '../oauth';
 import { matchByName, normalizeName } from './name-match';
 import { enqueueChannelNotice } from './notifications';
 import { hashToken } from './reauth-start';
@@ -19,8 +22,10 @@ import {
   httpOf,
   newBrowserSecret,
   redirectUri,
+  startForm,
   tokenSecrets,
   type FlowDeps,
+  type StartedForm,
   type FlowRow,
   type FlowSecret,
 } from './flow-steps';
@@ -98,14 +103,20 @@ function findProvider(deps: ConnectDeps, query: string): ProviderDefinition {
   throw new DomainError('bad_request', `There is no provider "${query}". Providers: ${providers.map((provider) => provider.id).join(', ')}.`);
 }
 
-/** Opens a connect link: to the provider's consent, with what to create kept server-side with the state. */
-export async function openConnectLink(deps: FlowDeps, link: FlowRow): Promise<{ kind: 'redirect'; url: string; state: string; browserSecret: string }> {
+/**
+ * Opens a connect link: to the provider's consent, with what to create kept server-side with the state;
+ * or, for a provider whose credentials are typed in, to its form.
+ */
+export async function openConnectLink(deps: FlowDeps, link: FlowRow): Promise<{ kind: 'redirect'; url: string; state: string; browserSecret: string } | StartedForm> {
   const provider = deps.catalog.require(link.provider ?? '');
   const { target } = deps.keyRing.openJson<{ target: ConnectTarget }>({ keyId: link.secretKeyId!, ciphertext: link.secretData! }, flowAad(link.tokenHash));
-  const client = deps.clientFor(provider.id);
-  if (provider.auth.type !== 'oauth2' || !client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
-  const now = deps.clock.now();
   const browserSecret = newBrowserSecret();
+  if (provider.auth.type !== 'oauth2') {
+    return startForm(deps, { teamId: link.teamId, userId: link.userId, connectionId: null, provider, values: prefilledValues(provider, undefined), browserSecret, connect: target });
+  }
+  const client = deps.clientFor(provider.id);
+  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
+  const now = deps.clock.now();
   const request = await createAuthorization({ provider, clientId: client.clientId, settings: client.settings, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
   const tokenHash = hashToken(request.state);
   const secret: FlowSecret = { codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret), connect: target };
@@ -240,9 +251,28 @@ async function create(
   facts: CredentialFacts,
   target: ConnectTarget,
 ): Promise<Connection> {
+  const secrets = tokenSecrets(tokens);
+  const credentials = { accessToken: secrets.accessToken, ...(secrets.refreshToken ? { refreshToken: secrets.refreshToken } : {}), ...(secrets.expiresAt ? { expiresAt: secrets.expiresAt } : {}) };
+  return createFor(deps, flow, provider, account, credentials, facts, target);
+}
+
+/** A connect form (API key or account details) was verified: the connection for the account it named. */
+export function createFromForm(deps: FlowDeps, flow: FlowRow, provider: ProviderDefinition, account: AccountIdentity, secrets: Secrets, target: ConnectTarget): Promise<Connection> {
+  const credentials = { ...(secrets.apiKey ? { apiKey: secrets.apiKey } : {}), ...(secrets.fields ? { fields: secrets.fields } : {}) };
+  return createFor(deps, flow, provider, { id: account.id, ...(account.label ? { label: account.label } : {}), connected: false }, credentials, {}, target);
+}
+
+async function createFor(
+  deps: FlowDeps,
+  flow: FlowRow,
+  provider: ProviderDefinition,
+  account: AccountChoice,
+  credentials: { accessToken?: string; refreshToken?: string; expiresAt?: string; apiKey?: string; fields?: Record<string, string> },
+  facts: CredentialFacts,
+  target: ConnectTarget,
+): Promise<Connection> {
   const userId = flow.userId!;
   const name = (target.name ?? `${provider.name} ${account.label ?? account.id}`).slice(0, 80);
-  const secrets = tokenSecrets(tokens);
   let connection: Connection;
   try {
     connection = await createConnection(
@@ -255,7 +285,7 @@ async function create(
         ...(target.channelId ? { channelId: target.channelId } : {}),
         owners: [userId],
         options: {},
-        credentials: { accessToken: secrets.accessToken, ...(secrets.refreshToken ? { refreshToken: secrets.refreshToken } : {}), ...(secrets.expiresAt ? { expiresAt: secrets.expiresAt } : {}) },
+        credentials,
       },
       { type: 'user', id: userId },
       facts,

@@ -24,6 +24,8 @@ const credentialsSchema = z
     refreshToken: z.string().min(1).max(8000).optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
     apiKey: z.string().min(1).max(8000).optional(),
+    /** Account details of a form-based integration (a database's host, user, password…). */
+    fields: z.record(z.string().max(64), z.string().max(1024)).optional(),
   })
   .strict();
 

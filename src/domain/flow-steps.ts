@@ -13,6 +13,8 @@ import type { ProviderDefinition } from '../providers/definition';
 import { oauth2AuthOf, revokeToken, type ClientCredentials, type TokenSet } from '../oauth';
 import type { StatusEngineDeps } from './status-engine';
 import { hashToken } from './reauth-start';
+import type { FormValues } from './credential-forms';
+import { createAuthFlow } from '../db/auth-flows';
 
 /**
  * What reauthorizing (reauth-complete.ts) and connecting from Slack (connect.ts) share: the single-use
@@ -115,3 +117,42 @@ export function checkBrowser(deps: FlowDeps, row: FlowRow, browserSecret: string
     throw new FlowError('other_browser', 'This sign-in was started in another browser or by another person; start again from Slack.');
   }
 }
+
+/** A form to fill in: for a connection being reauthorized, or (connect) for a new one. */
+export interface StartedForm {
+  kind: 'form';
+  flowToken: string;
+  csrfToken: string;
+  browserSecret: string;
+  provider: ProviderDefinition;
+  connection?: Connection;
+  /** Values to show: the stored ones that aren't secret, or defaults. */
+  values: FormValues;
+}
+
+/** A form flow bound to this browser, for a connection (reauthorize) or none yet (connect). */
+export async function startForm(
+  deps: FlowDeps,
+  input: { teamId: string | null; userId: string | null; connectionId: string | null; provider: ProviderDefinition; connection?: Connection; values: FormValues; browserSecret: string; connect?: FlowSecret['connect'] },
+): Promise<StartedForm> {
+  const now = deps.clock.now();
+  const flowToken = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(24).toString('base64url');
+  const tokenHash = hashToken(flowToken);
+  const secret: FlowSecret = { browserHash: hashToken(input.browserSecret), csrfHash: hashToken(csrfToken), ...(input.connect ? { connect: input.connect } : {}) };
+  const sealed = deps.keyRing.sealJson(secret, flowAad(tokenHash));
+  await createAuthFlow(deps.prisma, {
+    purpose: 'api_key_form',
+    tokenHash,
+    teamId: input.teamId,
+    userId: input.userId,
+    connectionId: input.connectionId,
+    provider: input.provider.id,
+    secretData: sealed.ciphertext,
+    secretKeyId: sealed.keyId,
+    expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
+    createdAt: now,
+  });
+  return { kind: 'form', flowToken, csrfToken, browserSecret: input.browserSecret, provider: input.provider, values: input.values, ...(input.connection ? { connection: input.connection } : {}) };
+}
+

@@ -1,19 +1,19 @@
 import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import { inTransaction } from '../db/transaction';
 import { findConnection, recordCredentialsWork, type Connection } from '../db/connections';
-import { saveSecrets, type CredentialFacts } from '../db/credentials';
+import { loadSecrets, saveSecrets, type CredentialFacts } from '../db/credentials';
+import { prefilledValues, secretsOfForm, verifyForm, type FormValues } from './credential-forms';
 import { recordAudit } from '../db/audit';
 import type { ProviderDefinition } from '../providers/definition';
-import { checkApiKey, completeAuthorization, createAuthorization, oauth2AuthOf, readAccountAccess, type OAuthFailure } from '../oauth';
+import { completeAuthorization, createAuthorization, oauth2AuthOf, readAccountAccess, type OAuthFailure } from '../oauth';
 import type { AccountAccess } from '../oauth/types';
 import { reachesAccount } from '../providers/account-ids';
-import { randomBytes } from 'node:crypto';
 import { openIncidentOf } from '../db/incidents';
 import { applyStatusChange } from './status-engine';
 import { notify } from './notifications';
 import { hashToken } from './reauth-start';
 import type { ThreadEvent } from './notifications';
-import { completeConnect, openConnectLink, type ConnectOutcome } from './connect';
+import { completeConnect, createFromForm, openConnectLink, type ConnectOutcome } from './connect';
 import {
   checkBrowser,
   consume,
@@ -21,6 +21,8 @@ import {
   FLOW_TTL_MS,
   FlowError,
   flowAad,
+  startForm,
+  type StartedForm,
   httpOf,
   newBrowserSecret,
   redirectUri,
@@ -39,9 +41,7 @@ export { FlowError, redirectUri, type FlowDeps } from './flow-steps';
  * and the account that consented must be the connection's account before anything is stored.
  */
 
-export type StartedFlow =
-  | { kind: 'redirect'; url: string; state: string; browserSecret: string }
-  | { kind: 'api_key_form'; flowToken: string; csrfToken: string; browserSecret: string; connection: Connection; provider: ProviderDefinition };
+export type StartedFlow = { kind: 'redirect'; url: string; state: string; browserSecret: string } | StartedForm;
 
 /** Opens a reauthorize link once and starts the provider's flow (OAuth redirect or API-key form). */
 export async function openLink(deps: FlowDeps, linkToken: string): Promise<StartedFlow> {
@@ -54,13 +54,9 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   const browserSecret = newBrowserSecret();
   const base = { teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
 
-  if (provider.auth.type === 'api_key') {
-    const flowToken = randomBytes(32).toString('base64url');
-    const csrfToken = randomBytes(24).toString('base64url');
-    const tokenHash = hashToken(flowToken);
-    const sealed = deps.keyRing.sealJson({ browserHash: hashToken(browserSecret), csrfHash: hashToken(csrfToken) } satisfies FlowSecret, flowAad(tokenHash));
-    await createAuthFlow(deps.prisma, { ...base, purpose: 'api_key_form', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId });
-    return { kind: 'api_key_form', flowToken, csrfToken, browserSecret, connection, provider };
+  if (provider.auth.type !== 'oauth2') {
+    const stored = await loadSecrets(deps.prisma, deps.keyRing, connection);
+    return startForm(deps, { ...base, provider, connection, values: prefilledValues(provider, stored?.secrets), browserSecret });
   }
 
   const client = deps.clientFor(provider.id);
@@ -164,12 +160,12 @@ async function wrongAccount(deps: FlowDeps, connection: Connection, userId: stri
   );
 }
 
-/** The API-key form was posted: CSRF and browser checks, then the key is verified before it is stored. */
-export async function completeApiKey(
+/** A form was posted: CSRF and browser checks, then the values are verified with the provider before anything is stored. */
+export async function completeForm(
   deps: FlowDeps,
-  input: { flowToken: string; csrfToken: string; apiKey: string },
+  input: { flowToken: string; csrfToken: string; values: FormValues },
   browserSecret: string | undefined,
-): Promise<Connection> {
+): Promise<{ kind: 'reconnected' | 'connected'; connection: Connection }> {
   const now = deps.clock.now();
   const tokenHash = hashToken(input.flowToken);
   const row = await findAuthFlow(deps.prisma, tokenHash);
@@ -179,30 +175,45 @@ export async function completeApiKey(
   const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
   if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', 'This form was opened in another browser; start again from Slack.');
   if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', 'The form could not be verified; reload it from the link in Slack.');
-  const connection = await findConnection(deps.prisma, row.connectionId ?? '');
-  if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
-  const provider = deps.catalog.forConnection(connection);
+  const connection = row.connectionId === null ? undefined : ((await findConnection(deps.prisma, row.connectionId)) ?? undefined);
+  if (row.connectionId !== null && !connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
+  const provider = connection ? deps.catalog.forConnection(connection) : deps.catalog.require(row.provider ?? '');
 
-  const checked = await checkApiKey({ provider, apiKey: input.apiKey, allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
+  const checked = await verifyForm(provider, input.values, { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
   if (!checked.ok) {
-    // A mistyped key may be corrected: the form stays usable until it expires.
-    throw new FlowError('invalid_key', `${provider.name} did not accept this key (${checked.error.detail}).`, connection);
+    // A typo may be corrected: the form stays usable until it expires.
+    const message = checked.error.kind === 'invalid' ? checked.error.message : `${provider.name} did not accept these details (${checked.error.failure.detail}).`;
+    throw new FormRefused(message, provider, input.values, connection);
   }
   if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
+  const secrets = secretsOfForm(provider, input.values);
+  if (!connection) {
+    return { kind: 'connected', connection: await createFromForm(deps, row, provider, checked.value, secrets, secret.connect ?? {}) };
+  }
   if (checked.value.id !== connection.externalAccountId) {
+    const what = provider.auth.type === 'api_key' ? 'This key belongs to' : 'These details are for';
     await recordReauthEvent(deps, connection, row.userId, 'reauth_wrong_account', { expected: connection.externalAccountId, reachableCount: 1 }, {
       event: 'wrong_account',
       userId: row.userId ?? undefined,
       expected: connection.externalAccountId,
-      canReach: `the key belongs to account ${checked.value.id}`,
+      canReach: `${provider.auth.type === 'api_key' ? 'the key belongs to' : 'the details are for'} account ${checked.value.id}`,
     });
-    throw new FlowError(
-      'wrong_account',
-      `This key belongs to account ${checked.value.id}, but this connection is account ${connection.externalAccountId}; nothing was changed.`,
-      connection,
-    );
+    throw new FlowError('wrong_account', `${what} account ${checked.value.id}, but this connection is account ${connection.externalAccountId}; nothing was changed.`, connection);
   }
-  return finish(deps, connection, row.userId, { apiKey: input.apiKey });
+  return { kind: 'reconnected', connection: await finish(deps, connection, row.userId, secrets) };
+}
+
+/** The values were not accepted; the page shows the form again with what was entered (never a secret). */
+export class FormRefused extends FlowError {
+  constructor(
+    message: string,
+    readonly provider: ProviderDefinition,
+    readonly values: FormValues,
+    connection: Connection | undefined,
+  ) {
+    super('invalid_key', message, connection);
+    this.name = 'FormRefused';
+  }
 }
 
 async function finish(

@@ -22,7 +22,7 @@ export interface ReauthDeps {
 }
 
 export type ReauthStart =
-  | { outcome: 'link'; url: string; connection: Connection; expiresAt: Date; method: 'oauth2' | 'api_key' }
+  | { outcome: 'link'; url: string; connection: Connection; expiresAt: Date; method: 'oauth2' | 'api_key' | 'credentials_form' }
   | { outcome: 'refused'; connection: Connection; allowed: string[] }
   | { outcome: 'not_found' };
 

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { completeApiKey, completeOAuth, FlowError, openLink, type FlowDeps } from '../domain/reauth-complete';
+import { completeForm, completeOAuth, FlowError, FormRefused, openLink, type FlowDeps } from '../domain/reauth-complete';
+import { formFieldsOf, formHelpOf } from '../domain/credential-forms';
+import type { ProviderDefinition } from '../providers/definition';
 import { completePick } from '../domain/connect';
 import type { Connection } from '../db/connections';
 import { HTTP_STATUS } from './errors';
 import { hashToken } from '../domain/reauth-start';
 import type { Metrics } from '../lib/metrics';
-import { apiKeyFormPage, pickAccountPage, resultPage } from './pages';
+import { credentialsFormPage, pickAccountPage, resultPage } from './pages';
 import { readBody, sendHtml, type Router } from './router';
 
 /**
@@ -37,14 +39,7 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
         res.end();
         return;
       }
-      sendHtml(res, 200, apiKeyFormPage({
-        connectionName: started.connection.name,
-        providerName: started.provider.name,
-        account: started.connection.externalAccountId,
-        help: started.provider.auth.type === 'api_key' ? started.provider.auth.keyHelp : '',
-        flowToken: started.flowToken,
-        csrfToken: started.csrfToken,
-      }));
+      sendHtml(res, 200, formPage(started.provider, started.values, started.flowToken, started.csrfToken, started.connection));
     } catch (error) {
       refuse(res, deps, error);
     }
@@ -82,30 +77,49 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
   });
 
   router.add('POST', '/oauth/api-key', async ({ req, res }) => {
-    const form = z
-      .object({ flow: z.string().min(20).max(100), csrf: z.string().min(20).max(100), apiKey: z.string().trim().min(1).max(8000) })
-      .safeParse(Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
-    if (!form.success) return sendHtml(res, 400, resultPage('bad', 'That form was incomplete', 'Enter the new API key, or start again from Slack.'));
+    const body = Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8')));
+    const form = z.object({ flow: z.string().min(20).max(100), csrf: z.string().min(20).max(100) }).safeParse(body);
+    const values = z.record(z.string().max(64), z.string().max(8000)).safeParse(Object.fromEntries(Object.entries(body).filter(([name]) => name !== 'flow' && name !== 'csrf')));
+    if (!form.success || !values.success) return sendHtml(res, 400, resultPage('bad', 'That form was incomplete', 'Fill in the form again from the link in Slack.'));
     try {
-      const connection = await completeApiKey(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, apiKey: form.data.apiKey }, readCookie(req, form.data.flow));
-      deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
-      sendHtml(res, 200, resultPage('ok', `${connection.name} is reconnected`, 'The new key works; data pulls resume.', slackLink(connection.teamId)));
+      const done = await completeForm(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, values: values.data }, readCookie(req, form.data.flow));
+      deps.metrics.inc('reconnect_oauth_completions_total', { provider: done.connection.provider }, 1, 'Reauthorizations completed');
+      sendHtml(res, 200, done.kind === 'reconnected' ? reconnectedPage(done.connection) : connectedPage(done.connection));
     } catch (error) {
-      if (error instanceof FlowError && error.code === 'invalid_key' && error.connection) {
+      if (error instanceof FormRefused) {
         deps.metrics.inc('reconnect_oauth_refusals_total', { reason: error.code }, 1, 'Reauthorizations refused');
-        const provider = deps.catalog.require(error.connection.provider);
-        return sendHtml(res, 400, apiKeyFormPage({
-          connectionName: error.connection.name,
-          providerName: provider.name,
-          account: error.connection.externalAccountId,
-          help: provider.auth.type === 'api_key' ? provider.auth.keyHelp : '',
-          flowToken: form.data.flow,
-          csrfToken: form.data.csrf,
-          error: error.message,
-        }));
+        return sendHtml(res, 400, formPage(error.provider, error.values, form.data.flow, form.data.csrf, error.connection, error.message));
       }
       refuse(res, deps, error);
     }
+  });
+
+  router.add('POST', '/oauth/connect', async ({ req, res }) => {
+    const form = z
+      .object({ flow: z.string().min(20).max(100), csrf: z.string().min(20).max(100), account: z.coerce.number().int().min(0).max(10_000) })
+      .safeParse(Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
+    if (!form.success) return sendHtml(res, 400, resultPage('bad', 'Pick an account', 'Choose one of the accounts, or start again from Slack.'));
+    try {
+      const connection = await completePick(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, choice: form.data.account }, readCookie(req, form.data.flow));
+      deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
+      sendHtml(res, 200, connectedPage(connection));
+    } catch (error) {
+      refuse(res, deps, error);
+    }
+  });
+
+}
+
+function formPage(provider: ProviderDefinition, values: Record<string, string>, flowToken: string, csrfToken: string, connection?: Connection, error?: string): string {
+  return credentialsFormPage({
+    ...(connection ? { connectionName: connection.name, account: connection.externalAccountId } : {}),
+    providerName: provider.name,
+    fields: formFieldsOf(provider),
+    values,
+    help: formHelpOf(provider),
+    flowToken,
+    csrfToken,
+    ...(error ? { error } : {}),
   });
 }
 

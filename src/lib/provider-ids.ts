@@ -11,9 +11,12 @@ export const BUILT_IN_OAUTH_PROVIDER_IDS = [
   'hubspot',
 ] as const;
 
+/** Integrations whose credentials are account details entered in a form (no client to configure). */
+export const BUILT_IN_FORM_PROVIDER_IDS = ['postgresql', 'mysql'] as const;
+
 const GENERIC_PROVIDER_IDS = ['generic_oauth2', 'generic_api_key'] as const;
 
-export const PROVIDER_IDS = [...BUILT_IN_OAUTH_PROVIDER_IDS, ...GENERIC_PROVIDER_IDS] as const;
+export const PROVIDER_IDS = [...BUILT_IN_OAUTH_PROVIDER_IDS, ...BUILT_IN_FORM_PROVIDER_IDS, ...GENERIC_PROVIDER_IDS] as const;
 
 export const CONNECTION_KINDS = ['ad_platform', 'crm', 'integration'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];

@@ -456,6 +456,53 @@ const HUBSPOT: ProviderInput = {
   docsUrl: 'https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/guide',
 };
 
+/** Database fields shared by the built-in database integrations; the port default is each engine's. */
+function databaseFields(defaultPort: number): Extract<ProviderInput['auth'], { type: 'credentials_form' }>['fields'] {
+  return [
+    { name: 'host', label: 'Host' },
+    { name: 'port', label: 'Port', input: 'number', default: String(defaultPort) },
+    { name: 'database', label: 'Database' },
+    { name: 'user', label: 'User' },
+    { name: 'password', label: 'Password', secret: true },
+    { name: 'tls', label: 'TLS', input: 'select', options: ['require', 'verify-full', 'disable'], default: 'require' },
+  ];
+}
+
+/** A wrong password or a removed grant needs a person; a server that doesn't answer doesn't. */
+const DATABASE_ERRORS: ErrorRuleInput[] = [];
+
+const POSTGRESQL: ProviderInput = {
+  id: 'postgresql',
+  name: 'PostgreSQL database',
+  kind: 'integration',
+  auth: {
+    type: 'credentials_form',
+    fields: databaseFields(5432),
+    verify: 'postgresql',
+    accountId: '{host}:{port}/{database}',
+    help: 'Enter the details of the database user the pipeline reads with. After a password change, enter the new password.',
+  },
+  errors: DATABASE_ERRORS,
+  streams: [...STREAMS_BY_KIND.integration],
+  docsUrl: 'https://www.postgresql.org/docs/current/libpq-connect.html',
+};
+
+const MYSQL: ProviderInput = {
+  id: 'mysql',
+  name: 'MySQL / MariaDB database',
+  kind: 'integration',
+  auth: {
+    type: 'credentials_form',
+    fields: databaseFields(3306),
+    verify: 'mysql',
+    accountId: '{host}:{port}/{database}',
+    help: 'Enter the details of the database user the pipeline reads with. After a password change, enter the new password.',
+  },
+  errors: DATABASE_ERRORS,
+  streams: [...STREAMS_BY_KIND.integration],
+  docsUrl: 'https://dev.mysql.com/doc/refman/8.4/en/connecting.html',
+};
+
 export const BUILT_IN_PROVIDERS: ProviderInput[] = [
   GOOGLE_ADS,
   META_ADS,
@@ -464,6 +511,8 @@ export const BUILT_IN_PROVIDERS: ProviderInput[] = [
   SALESFORCE,
   DYNAMICS_365,
   HUBSPOT,
+  POSTGRESQL,
+  MYSQL,
 ];
 
 // --- Generic providers, configured from the environment ---

@@ -184,11 +184,38 @@ const apiKeyAuthSchema = z.object({
 });
 export type ApiKeyAuth = z.infer<typeof apiKeyAuthSchema>;
 
+const formFieldSchema = z.object({
+  name: z.string().regex(/^[a-z][a-zA-Z0-9]*$/),
+  label: z.string().min(1),
+  /** Secret values are never shown again, logged or prefilled; the others are prefilled on reauthorization. */
+  secret: z.boolean().default(false),
+  input: z.enum(['text', 'number', 'select']).default('text'),
+  options: z.array(z.string()).optional(),
+  default: z.string().optional(),
+});
+export type FormField = z.infer<typeof formFieldSchema>;
+
+/**
+ * Account details instead of OAuth (the seed's "re-enter your account details"): a form described as
+ * data, verified by really connecting with what was entered.
+ */
+const credentialsFormAuthSchema = z.object({
+  type: z.literal('credentials_form'),
+  fields: z.array(formFieldSchema).min(1),
+  /** How the details are checked: connecting to that database and running `select 1`. */
+  verify: z.enum(['postgresql', 'mysql']),
+  /** The connection's account id, from the fields (`{host}:{port}/{database}`): re-entered details must keep it. */
+  accountId: z.string().min(1),
+  /** Plain words shown on the form. */
+  help: z.string().min(1),
+});
+export type CredentialsFormAuth = z.infer<typeof credentialsFormAuthSchema>;
+
 export const providerSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
   name: z.string().min(1),
   kind: z.enum(CONNECTION_KINDS),
-  auth: z.discriminatedUnion('type', [oauth2AuthSchema, apiKeyAuthSchema]),
+  auth: z.discriminatedUnion('type', [oauth2AuthSchema, apiKeyAuthSchema, credentialsFormAuthSchema]),
   errors: z.array(errorRuleSchema),
   streams: z.array(streamSchema).min(1),
   /** Where a person reads about this connection's authorization, for the Details view. */

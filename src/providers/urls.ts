@@ -19,6 +19,7 @@ export function rewriteOrigin(url: string, rewrites: OriginRewrites): string {
 export function mapProviderUrls(provider: ProviderDefinition, map: (url: string) => string): ProviderDefinition {
   const { auth } = provider;
   if (auth.type === 'api_key') return { ...provider, auth: { ...auth, probeUrl: map(auth.probeUrl) } };
+  if (auth.type === 'credentials_form') return provider;
   return {
     ...provider,
     auth: {

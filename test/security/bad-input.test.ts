@@ -252,7 +252,7 @@ for (const { kind, skip } of databaseKinds()) {
       ['api-key form: no API key', async () => {
         const form = await apiKeyForm();
         return () => submitKey(form, { apiKey: '' });
-      }, 400, { html: 'That form was incomplete' }],
+      }, 400, { html: 'Fill in API key.' }],
       ['api-key form: a forged CSRF token', async () => {
         const form = await apiKeyForm();
         return () => submitKey(form, { csrf: 'forged-csrf-token-0000000000' });

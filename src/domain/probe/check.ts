@@ -3,6 +3,7 @@ import type { Connection } from '../../db/connections';
 import type { Result } from '../../lib/errors';
 import { checkApiKey, fetchIdentity, type AccountIdentity, type HttpOptions, type OAuthFailure } from '../../oauth';
 import { refreshStored } from '../credential-refresh';
+import { verifyForm } from '../credential-forms';
 import type { ProviderDefinition } from '../../providers/definition';
 import type { ProbeDeps, Verdict } from './types';
 
@@ -36,6 +37,12 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
   if (provider.auth.type === 'api_key') {
     if (!secrets.apiKey) return skipped('no stored API key');
     return verdictOf(await checkApiKey({ provider, apiKey: secrets.apiKey, ...http }));
+  }
+  if (provider.auth.type === 'credentials_form') {
+    if (!secrets.fields) return skipped('no stored account details');
+    const checked = await verifyForm(provider, secrets.fields, http);
+    if (checked.ok) return { result: 'ok' };
+    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped(`stored account details are incomplete: ${checked.error.message}`, true);
   }
   const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {

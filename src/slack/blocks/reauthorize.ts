@@ -14,7 +14,7 @@ export function reauthAnswer(result: ReauthStart, now: Date): string {
       return `Only ${who} or a workspace admin can reauthorize *${result.connection.name}*. Ask one of them to click Reauthorize.`;
     }
     case 'link': {
-      const verb = result.method === 'api_key' ? 'enter a new API key' : 'sign in';
+      const verb = result.method === 'api_key' ? 'enter a new API key' : result.method === 'credentials_form' ? 're-enter the account details' : 'sign in';
       const minutes = Math.max(1, Math.round((result.expiresAt.getTime() - now.getTime()) / 60_000));
       return `<${result.url}|Reauthorize ${result.connection.name}> — ${verb} with account \`${result.connection.externalAccountId}\`. This link is only for you, works once, and expires in ${minutes} minutes.`;
     }

@@ -1,0 +1,72 @@
+import type { Secrets } from '../db/credentials';
+import { err, ok, type Result } from '../lib/errors';
+import { checkApiKey, type AccountIdentity, type HttpOptions, type OAuthFailure } from '../oauth';
+import { checkDatabaseCredentials, databaseCredentialsSchema } from '../oauth/database-check';
+import type { FormField, ProviderDefinition } from '../providers/definition';
+
+/**
+ * The single-use form for providers whose credentials a person types in: an API key, or account details
+ * described by the catalog (a database's host, user, password…). What the form shows, how the values are
+ * checked (by really using them), which account they belong to, and what is stored.
+ */
+
+export type FormValues = Record<string, string>;
+
+const API_KEY_FIELD: FormField = { name: 'apiKey', label: 'API key', secret: true, input: 'text' };
+
+export function formFieldsOf(provider: ProviderDefinition): FormField[] {
+  if (provider.auth.type === 'api_key') return [API_KEY_FIELD];
+  if (provider.auth.type === 'credentials_form') return provider.auth.fields;
+  throw new Error(`provider ${provider.id} signs in with OAuth, not a form`);
+}
+
+export function formHelpOf(provider: ProviderDefinition): string {
+  if (provider.auth.type === 'api_key') return provider.auth.keyHelp;
+  if (provider.auth.type === 'credentials_form') return provider.auth.help;
+  return '';
+}
+
+/** Values to show again when reauthorizing: the stored ones that are not secret, else each field's default. */
+export function prefilledValues(provider: ProviderDefinition, stored: Secrets | undefined): FormValues {
+  const values: FormValues = {};
+  for (const field of formFieldsOf(provider)) {
+    const value = field.secret ? undefined : (stored?.fields?.[field.name] ?? field.default);
+    if (value !== undefined) values[field.name] = value;
+  }
+  return values;
+}
+
+export type FormProblem = { kind: 'invalid'; message: string } | { kind: 'refused'; failure: OAuthFailure };
+
+/** Checks what was entered with the provider itself; the account it names comes back. */
+export async function verifyForm(provider: ProviderDefinition, values: FormValues, http: HttpOptions): Promise<Result<AccountIdentity, FormProblem>> {
+  const missing = formFieldsOf(provider).filter((field) => !values[field.name]?.trim());
+  if (missing.length > 0) return err({ kind: 'invalid', message: `Fill in ${missing.map((field) => field.label).join(', ')}.` });
+  if (provider.auth.type === 'api_key') {
+    const checked = await checkApiKey({ provider, apiKey: values.apiKey!.trim(), ...http });
+    return checked.ok ? ok(checked.value) : err({ kind: 'refused', failure: checked.error });
+  }
+  if (provider.auth.type !== 'credentials_form') throw new Error(`provider ${provider.id} signs in with OAuth, not a form`);
+  const parsed = databaseCredentialsSchema.safeParse({ ...values, port: Number(values.port) });
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+    const labels = formFieldsOf(provider).filter((field) => fields.includes(field.name)).map((field) => field.label);
+    return err({ kind: 'invalid', message: `Check ${labels.join(', ') || 'the details'}.` });
+  }
+  const checked = await checkDatabaseCredentials({ engine: provider.auth.verify, credentials: parsed.data, ...(http.timeoutMs ? { timeoutMs: http.timeoutMs } : {}) });
+  if (!checked.ok) return err({ kind: 'refused', failure: checked.error });
+  return ok({ id: accountIdOf(provider, values), ...(checked.value.label ? { label: checked.value.label } : {}) });
+}
+
+/** The account the values name: the API key's account, or the catalog's template over the fields. */
+export function accountIdOf(provider: ProviderDefinition, values: FormValues): string {
+  if (provider.auth.type !== 'credentials_form') throw new Error(`provider ${provider.id} has no account id template`);
+  return provider.auth.accountId.replace(/\{([a-zA-Z]+)\}/g, (_, name: string) => values[name]?.trim() ?? '');
+}
+
+export function secretsOfForm(provider: ProviderDefinition, values: FormValues): Secrets {
+  if (provider.auth.type === 'api_key') return { apiKey: values.apiKey!.trim() };
+  const fields: Record<string, string> = {};
+  for (const field of formFieldsOf(provider)) if (values[field.name] !== undefined) fields[field.name] = field.secret ? values[field.name]! : values[field.name]!.trim();
+  return { fields };
+}
