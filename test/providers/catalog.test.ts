@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config';
 import { BUILT_IN_PROVIDERS, STREAMS_BY_KIND, buildCatalog } from '../../src/providers/catalog';
 import { providerSchema, type ProviderDefinition } from '../../src/providers/definition';
-import { BUILT_IN_OAUTH_PROVIDER_IDS, PROVIDER_IDS } from '../../src/lib/provider-ids';
+import { BUILT_IN_FORM_PROVIDER_IDS, BUILT_IN_OAUTH_PROVIDER_IDS, PROVIDER_IDS } from '../../src/lib/provider-ids';
 
 const genericOAuth: NonNullable<Config['genericOAuth']> = {
   name: 'Acme Warehouse',
@@ -37,7 +37,7 @@ describe('the built-in provider catalog', () => {
   });
 
   it('holds exactly the built-in provider ids from CONTRACTS.md, in that order', () => {
-    expect(BUILT_IN_PROVIDERS.map((provider) => provider.id)).toEqual([...BUILT_IN_OAUTH_PROVIDER_IDS]);
+    expect(BUILT_IN_PROVIDERS.map((provider) => provider.id)).toEqual([...BUILT_IN_OAUTH_PROVIDER_IDS, ...BUILT_IN_FORM_PROVIDER_IDS]);
   });
 
   it('lists every provider id from CONTRACTS.md when the generic providers are configured', () => {
@@ -48,6 +48,8 @@ describe('the built-in provider catalog', () => {
     const kinds = Object.fromEntries(fullCatalog().list().map((provider) => [provider.id, provider.kind]));
     expect(kinds).toEqual({
       google_ads: 'ad_platform',
+      postgresql: 'integration',
+      mysql: 'integration',
       meta_ads: 'ad_platform',
       linkedin_ads: 'ad_platform',
       microsoft_ads: 'ad_platform',
@@ -89,6 +91,7 @@ describe('the built-in provider catalog', () => {
     const checks = Object.fromEntries(
       buildCatalog({})
         .list()
+        .filter((provider) => provider.auth.type === 'oauth2')
         .map((provider) => {
           const auth = oauth(provider);
           const lists = auth.accounts.map((list) => `${list.request ? new URL(list.request.url).pathname : '(identity answer)'} ${list.listPath}[${list.idPaths.join('|')}]`);
@@ -155,9 +158,10 @@ describe('looking providers up', () => {
 describe('the generic providers', () => {
   it('appear only when they are configured', () => {
     const ids = (catalog: ReturnType<typeof buildCatalog>) => catalog.list().map((provider) => provider.id);
-    expect(ids(buildCatalog({}))).toEqual([...BUILT_IN_OAUTH_PROVIDER_IDS]);
-    expect(ids(buildCatalog({ genericOAuth }))).toEqual([...BUILT_IN_OAUTH_PROVIDER_IDS, 'generic_oauth2']);
-    expect(ids(buildCatalog({ genericApiKey }))).toEqual([...BUILT_IN_OAUTH_PROVIDER_IDS, 'generic_api_key']);
+    const builtIn = [...BUILT_IN_OAUTH_PROVIDER_IDS, ...BUILT_IN_FORM_PROVIDER_IDS];
+    expect(ids(buildCatalog({}))).toEqual(builtIn);
+    expect(ids(buildCatalog({ genericOAuth }))).toEqual([...builtIn, 'generic_oauth2']);
+    expect(ids(buildCatalog({ genericApiKey }))).toEqual([...builtIn, 'generic_api_key']);
   });
 
   it('builds the generic OAuth2 provider from its configuration', () => {

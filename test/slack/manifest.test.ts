@@ -29,7 +29,7 @@ describe('manifest.json matches the app', () => {
   });
 
   it('uses the action ids and snooze values fixed in docs/CONTRACT.md', () => {
-    expect(Object.values(ACTION_IDS)).toEqual(['reauthorize', 'acknowledge', 'snooze', 'details']);
+    expect(Object.values(ACTION_IDS)).toEqual(['reauthorize', 'acknowledge', 'snooze', 'details', 'connect']);
     expect(SNOOZE_OPTIONS.map((o) => o.value)).toEqual(['1h', '4h', '1d']);
   });
 });
