@@ -22,6 +22,7 @@ import { registerProbeSweep } from './jobs/probe-sweep';
 import { checkNow, type ProbeDeps } from './domain/probe';
 import { registerDigestJob } from './jobs/digest';
 import { registerRemindersJob } from './jobs/reminders';
+import { registerExpiryWarningsJob } from './jobs/expiry-warnings';
 import { registerRetention } from './jobs/retention';
 import { registerCommands } from './slack/listeners/commands';
 import { registerHome } from './slack/listeners/home';
@@ -149,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerProbeSweep(scheduler, probeDeps);
   registerDigestJob(scheduler, { prisma: db.prisma, clock, logger });
   registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders });
+  registerExpiryWarningsJob(scheduler, { prisma: db.prisma, clock, logger, thresholds: config.expiryWarningDays });
   registerRetention(scheduler, { prisma: db.prisma, clock, settings: config.retention });
 
   const slack = createSlackApp({ config, logger, installations });

@@ -130,6 +130,11 @@ const envSchema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   REAUTH_LINK_TTL_MINUTES: positiveInt(10),
   RETENTION_DAYS: positiveInt(30),
+  EXPIRY_WARNING_DAYS: z
+    .string()
+    .default('14,3')
+    .refine((value) => value.split(',').every((part) => /^\s*[1-9]\d{0,2}\s*$/.test(part)), 'expected comma-separated whole days between 1 and 999, e.g. 14,3')
+    .transform((value) => [...new Set(value.split(',').map((part) => Number(part.trim())))].sort((a, b) => b - a)),
   AUDIT_RETENTION_DAYS: positiveInt(90),
 });
 
@@ -200,6 +205,8 @@ export interface Config {
   /** How long a replica owns a claimed outbox row before another may take it over. */
   outboxLeaseMs: number;
   reauthLinkTtlMinutes: number;
+  /** Days before a known hard expiry when owners are warned, largest first. */
+  expiryWarningDays: number[];
   /** Processed keys, finished outbox rows and auth flows older than `days` are pruned daily; audit rows after `auditDays`. */
   retention: { days: number; auditDays: number };
 }
@@ -353,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     reauthLinkTtlMinutes: e.REAUTH_LINK_TTL_MINUTES,
     retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },
+    expiryWarningDays: e.EXPIRY_WARNING_DAYS,
   };
 }
 

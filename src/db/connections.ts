@@ -71,6 +71,13 @@ export async function insertConnection(db: Client, input: NewConnection, now: Da
   return toConnection(row);
 }
 
+/** The workspaces owning these connections, for the interaction tenancy check. */
+export async function connectionTeams(db: Client, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.connection.findMany({ where: { id: { in: ids } }, select: { teamId: true } });
+  return rows.map((row) => row.teamId);
+}
+
 export async function findConnection(db: Client, id: string): Promise<Connection | null> {
   const row = await db.connection.findUnique({ where: { id } });
   return row ? toConnection(row) : null;

@@ -19,6 +19,8 @@ export const OUTBOX_KINDS = {
   homeRefresh: 'home.refresh',
   /** A scheduled digest post; payload `{ teamId, channelId, localDate }`. */
   digestPost: 'digest.post',
+  /** A heads-up before a credential's hard expiry, or its update once renewed; payload `{ warningId }`. */
+  expiryWarning: 'expiry.warning',
   /** A short message in a channel (a connection was created there); payload `{ teamId, channelId, notice }`. */
   channelNotice: 'channel.notice',
   /** A status event to the data platform (`connection.*`); payload: the webhook body. */
@@ -26,6 +28,17 @@ export const OUTBOX_KINDS = {
   /** Rows written by earlier versions, which sent `connection.reauthorized` only; delivered the same way. */
   webhookReauthorized: 'webhook.reauthorized',
 } as const;
+
+/** Posts an expiry warning, or updates it after a renewal; one connection's in order. */
+export function enqueueExpiryWarning(tx: Prisma | Tx, warning: { id: string; teamId: string; connectionId: string }, step: 'post' | 'closed'): Promise<boolean> {
+  return enqueue(tx, {
+    kind: OUTBOX_KINDS.expiryWarning,
+    idempotencyKey: `expiry:${warning.id}:${step}`,
+    orderKey: `expiry:${warning.connectionId}`,
+    teamId: warning.teamId,
+    payload: { warningId: warning.id },
+  });
+}
 
 export type ChannelNotice = { kind: 'connected'; userId: string; connectionName: string; providerName: string; account: string };
 

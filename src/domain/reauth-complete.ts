@@ -10,7 +10,8 @@ import type { AccountAccess } from '../oauth/types';
 import { reachesAccount } from '../providers/account-ids';
 import { openIncidentOf } from '../db/incidents';
 import { applyStatusChange } from './status-engine';
-import { notify } from './notifications';
+import { enqueueExpiryWarning, notify } from './notifications';
+import { closeWarnings } from '../db/expiry-warnings';
 import { hashToken } from './reauth-start';
 import type { ThreadEvent } from './notifications';
 import { completeConnect, createFromForm, openConnectLink, type ConnectOutcome } from './connect';
@@ -234,6 +235,10 @@ async function finish(
     }
     await saveSecrets(tx, deps.keyRing, connection, secrets, facts);
     await recordAudit(tx, { teamId: connection.teamId, connectionId: connection.id, action: 'reauth_completed', actor, at: now });
+    // A new grant: warnings about the old one's expiry are settled, and their messages say so.
+    for (const id of await closeWarnings(tx, connection.id, now, userId ?? 'user')) {
+      await enqueueExpiryWarning(tx, { id, teamId: connection.teamId, connectionId: connection.id }, 'closed');
+    }
     await applyStatusChange(deps.engine, tx, { connectionId: connection.id, status: 'connected', actor, occurredAt: now });
     return recordCredentialsWork(tx, connection.id, now);
   });

@@ -6,6 +6,8 @@ import { reauthAnswer } from './blocks/reauthorize';
 /** Turns a Reauthorize click into the answer the person sees (the same words as `/reconnect reauth`). */
 export interface ReauthorizeStarter {
   fromIncident(input: { incidentId: string; teamId: string; userId: string; dedupeKey: string; isAdmin: () => Promise<boolean> }): Promise<string>;
+  /** Ahead of an outage (an expiry warning's button): no incident to mark. */
+  fromConnection(input: { connectionId: string; teamId: string; userId: string; dedupeKey: string; isAdmin: () => Promise<boolean> }): Promise<string>;
 }
 
 export function reauthorizeStarter(deps: ReauthDeps & { prisma: Prisma }): ReauthorizeStarter {
@@ -15,6 +17,9 @@ export function reauthorizeStarter(deps: ReauthDeps & { prisma: Prisma }): Reaut
       if (!incident) return 'That incident no longer exists.';
       const result = await startReauthorization(deps, { ...input, connectionId: incident.connectionId, incidentId: incident.state === 'open' ? incident.id : undefined });
       return reauthAnswer(result, deps.clock.now());
+    },
+    async fromConnection(input) {
+      return reauthAnswer(await startReauthorization(deps, input), deps.clock.now());
     },
   };
 }

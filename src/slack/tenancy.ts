@@ -1,6 +1,7 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Prisma } from '../db/client';
 import { incidentTeams } from '../db/incidents';
+import { connectionTeams } from '../db/connections';
 import { ACTION_IDS } from './ids';
 
 /**
@@ -32,8 +33,12 @@ export function sameWorkspaceOnly(prisma: Prisma): Middleware<AnyMiddlewareArgs>
     const body = args.body as Record<string, unknown>;
     if (body.type !== 'block_actions') return args.next();
     const team = (body.team as { id?: string } | null | undefined)?.id ?? (body.user as { team_id?: string } | undefined)?.team_id;
-    const ids = namedIncidents(body);
-    if ((await incidentTeams(prisma, ids)).every((owner) => owner === team)) return args.next();
+    const named = namedIncidents(body);
+    // An expiry warning's Reauthorize names its connection (`connection:<id>`) instead of an incident.
+    const connections = named.filter((id) => id.startsWith('connection:')).map((id) => id.slice('connection:'.length));
+    const incidents = named.filter((id) => !id.startsWith('connection:'));
+    const owners = [...(await incidentTeams(prisma, incidents)), ...(await connectionTeams(prisma, connections))];
+    if (owners.every((owner) => owner === team)) return args.next();
     const { ack, respond } = args as unknown as { ack?: () => Promise<void>; respond?: (message: object) => Promise<unknown> };
     await ack?.();
     await respond?.({ response_type: 'ephemeral', replace_original: false, text: 'That button belongs to another workspace, so it does nothing here.' });

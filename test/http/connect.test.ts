@@ -6,7 +6,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-rec
 import { startTestApp, TEST_SECRETS, type TestApp } from '../support/test-app';
 import { clickReauthorize, consentAndReturn, openLink } from '../support/reauth-driver';
 import { waitFor } from '../support/wait';
-import type { Clock } from '../../src/lib/clock';
+import { ShiftedClock } from '../support/clock';
 
 /**
  * The loop closed, end to end: a person connects a Google Ads account from Slack (picking one of the two
@@ -16,14 +16,6 @@ import type { Clock } from '../../src/lib/clock';
  * (https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code),
  * so the app's clock is moved past it for the read that must refresh.
  */
-
-/** Real time plus an offset a test can grow: Slack's request signatures still see the real time. */
-class ShiftedClock implements Clock {
-  offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
 
 const KEY = 'pipeline-key-0123456789abcdef0123456789';
 const CHANNEL = 'C0MARKET1';

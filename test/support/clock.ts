@@ -25,3 +25,12 @@ export class FakeClock implements Clock {
     return this.advance(minutes * 60_000);
   }
 }
+
+/** Real time plus an offset a test can grow; Slack's request signatures and other processes still see the real time. */
+export class ShiftedClock implements Clock {
+  offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}

@@ -92,6 +92,7 @@ export function describeEachDatabase(name: string, body: (db: () => TestDatabase
 
 const TABLES = [
   'OutboxMessage',
+  'ExpiryWarning',
   'ChannelPace',
   'AuditEvent',
   'Incident',

@@ -9,13 +9,23 @@ import { waitFor } from './wait';
 export async function clickReauthorize(
   t: TestApp,
   slack: FakeSlack,
-  input: { connectionId?: string; channelId: string; userId: string; /** Signed at this time (an app on a moved clock). */ signedAt?: Date },
+  input: {
+    connectionId?: string;
+    channelId: string;
+    userId: string;
+    /** Signed at this time (an app on a moved clock). */
+    signedAt?: Date;
+    /** The message to click in (an expiry warning); by default the alert of the connection's latest incident. */
+    messageTs?: string;
+  },
 ): Promise<string> {
-  const incident = await t.app.core.db.prisma.incident.findFirstOrThrow({ where: input.connectionId ? { connectionId: input.connectionId } : {}, orderBy: { openedAt: 'desc' } });
+  const messageTs =
+    input.messageTs ??
+    (await t.app.core.db.prisma.incident.findFirstOrThrow({ where: input.connectionId ? { connectionId: input.connectionId } : {}, orderBy: { openedAt: 'desc' } })).messageTs!;
   const before = slack.callsTo('response_url').length;
   const click = blockAction({
     actionId: 'reauthorize',
-    message: slack.message(input.channelId, incident.messageTs!)!,
+    message: slack.message(input.channelId, messageTs)!,
     channelId: input.channelId,
     userId: input.userId,
     responseUrl: slack.responseUrl(),

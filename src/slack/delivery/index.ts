@@ -4,6 +4,7 @@ import type { HomeDeps } from '../listeners/home';
 import { syncAlert, type DeliveryDeps } from './alert';
 import { digestPostHandler } from './digest';
 import { homeRefreshHandler } from './home';
+import { expiryWarningHandler } from './expiry';
 import { noticeHandler } from './notice';
 import { reminderHandler } from './reminder';
 import { postThreadReply } from './thread';
@@ -17,5 +18,6 @@ export function slackDeliveryHandlers(deps: DeliveryDeps & Pick<HomeDeps, 'comma
     [OUTBOX_KINDS.digestPost]: digestPostHandler(deps),
     [OUTBOX_KINDS.homeRefresh]: homeRefreshHandler(deps),
     [OUTBOX_KINDS.channelNotice]: noticeHandler(deps),
+    [OUTBOX_KINDS.expiryWarning]: expiryWarningHandler(deps),
   };
 }

@@ -13,6 +13,8 @@ import type { StartConnect } from './commands';
 /** Alert buttons. Each acks first (Slack wants an answer within 3 s), then calls one domain function. */
 
 const incidentId = z.string().uuid();
+const CONNECTION_PREFIX = 'connection:';
+const reauthorizeTarget = z.union([incidentId, z.string().regex(/^connection:[0-9a-f-]{36}$/)]);
 
 export interface ActionDeps extends IncidentDeps {
   reauthorize: ReauthorizeStarter;
@@ -51,19 +53,22 @@ export function registerActions(app: App, deps: ActionDeps): void {
 
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.reauthorize, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const id = incidentId.safeParse(action.value);
-    const answer = id.success
-      ? await deps.reauthorize.fromIncident({
-          incidentId: id.data,
-          teamId: body.team?.id ?? body.user.team_id ?? '',
-          userId: body.user.id,
-          dedupeKey: dedupeKey(body, action.action_id, action.action_ts),
-          isAdmin: async () => {
-            const info = await client.users.info({ user: body.user.id });
-            return Boolean(info.user?.is_admin || info.user?.is_owner);
-          },
-        })
-      : 'That button is no longer valid.';
+    // An alert's button names its incident; an expiry warning's names the connection (no outage yet).
+    const target = reauthorizeTarget.safeParse(action.value);
+    const who = {
+      teamId: body.team?.id ?? body.user.team_id ?? '',
+      userId: body.user.id,
+      dedupeKey: dedupeKey(body, action.action_id, action.action_ts),
+      isAdmin: async () => {
+        const info = await client.users.info({ user: body.user.id });
+        return Boolean(info.user?.is_admin || info.user?.is_owner);
+      },
+    };
+    const answer = !target.success
+      ? 'That button is no longer valid.'
+      : target.data.startsWith(CONNECTION_PREFIX)
+        ? await deps.reauthorize.fromConnection({ ...who, connectionId: target.data.slice(CONNECTION_PREFIX.length) })
+        : await deps.reauthorize.fromIncident({ ...who, incidentId: target.data });
     // A click in App Home has no response_url: answer in a modal only this person sees.
     if (body.container?.type === 'view') {
       await client.views.open({ trigger_id: body.trigger_id, view: answerModal(answer) });

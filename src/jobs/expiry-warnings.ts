@@ -1,0 +1,62 @@
+import type { Prisma } from '../db/client';
+import { claimWarning, credentialsExpiringBefore, type ExpiryCandidate } from '../db/expiry-warnings';
+import { inTransaction } from '../db/transaction';
+import { enqueueExpiryWarning } from '../domain/notifications';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { Scheduler } from './scheduler';
+
+/**
+ * Heads-ups before a known hard expiry (LinkedIn's 365-day refresh token, Meta's ~60-day user token,
+ * Google's 7 days in Testing…): when a credential comes within one of EXPIRY_WARNING_DAYS of its expiry,
+ * the connection's channel gets one warning with a Reauthorize button. The warning row's unique key
+ * (connection, expiry, threshold) makes each threshold warn once across replicas and restarts.
+ */
+
+export interface ExpiryWarningDeps {
+  prisma: Prisma;
+  clock: Clock;
+  logger: Logger;
+  /** Days before the expiry, any order. */
+  thresholds: readonly number[];
+  batchSize?: number;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+export async function runExpiryWarnings(deps: ExpiryWarningDeps): Promise<{ warned: number }> {
+  const ascending = [...deps.thresholds].sort((a, b) => a - b);
+  const widest = ascending.at(-1);
+  if (widest === undefined) return { warned: 0 };
+  const now = deps.clock.now();
+  const until = new Date(now.getTime() + widest * DAY_MS);
+  const batchSize = deps.batchSize ?? 200;
+  let warned = 0;
+  let after = '';
+  for (;;) {
+    const page = await credentialsExpiringBefore(deps.prisma, now, until, batchSize, after);
+    for (const candidate of page) {
+      // The nearest threshold only: a credential first seen 2 days out gets the 3-day warning, not the 14-day one too.
+      const daysLeft = (candidate.hardExpiresAt.getTime() - now.getTime()) / DAY_MS;
+      const threshold = ascending.find((days) => daysLeft <= days);
+      if (threshold !== undefined && (await warn(deps.prisma, candidate, threshold, now))) warned += 1;
+    }
+    const last = page.at(-1);
+    if (!last || page.length < batchSize) break;
+    after = last.connectionId;
+  }
+  return { warned };
+}
+
+async function warn(prisma: Prisma, candidate: ExpiryCandidate, thresholdDays: number, now: Date): Promise<boolean> {
+  return inTransaction(prisma, async (tx) => {
+    const id = await claimWarning(tx, { ...candidate, thresholdDays, createdAt: now });
+    if (!id) return false;
+    await enqueueExpiryWarning(tx, { id, teamId: candidate.teamId, connectionId: candidate.connectionId }, 'post');
+    return true;
+  });
+}
+
+export function registerExpiryWarningsJob(scheduler: Scheduler, deps: ExpiryWarningDeps): void {
+  scheduler.schedule('expiry-warnings', '7 * * * *', () => runExpiryWarnings(deps));
+}
