@@ -311,7 +311,7 @@ export async function digests(target: BenchTarget, options: { channels: number; 
   await Promise.all(
     Array.from({ length: options.renderConcurrency }, async () => {
       while (queue.shift() !== undefined) {
-        const rendered = await render(DIGEST_TEAM, { quiet: false });
+        const rendered = await render(DIGEST_TEAM, { quiet: false, timeZone: 'UTC' });
         if (!rendered) throw new Error('a workspace with broken connections rendered no digest');
       }
     }),

@@ -42,3 +42,21 @@ export function pruneAudit(prisma: Prisma, before: Date): Promise<number> {
 }
 
 export type { AuditEvent };
+
+export interface StatusChange {
+  connectionId: string;
+  at: Date;
+  fromStatus: string | null;
+  toStatus: string | null;
+}
+
+/** Status changes of these connections since `since`, oldest first (the health strips). */
+export async function statusChangesSince(db: Prisma, connectionIds: string[], since: Date): Promise<StatusChange[]> {
+  if (connectionIds.length === 0) return [];
+  const rows = await db.auditEvent.findMany({
+    where: { action: 'status_changed', connectionId: { in: connectionIds }, createdAt: { gte: since } },
+    orderBy: { createdAt: 'asc' },
+    select: { connectionId: true, createdAt: true, fromStatus: true, toStatus: true },
+  });
+  return rows.map((row) => ({ connectionId: row.connectionId!, at: row.createdAt, fromStatus: row.fromStatus, toStatus: row.toStatus }));
+}

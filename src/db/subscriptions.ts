@@ -55,3 +55,9 @@ export function advanceDigestDate(db: Client, ids: string[], from: string | null
     select: { teamId: true, channelId: true },
   });
 }
+
+/** The zone of the workspace's first digest subscription, for pages all its people share. */
+export async function workspaceTimeZone(db: Client, teamId: string): Promise<string | null> {
+  const first = await db.channelSubscription.findFirst({ where: { teamId }, orderBy: { createdAt: 'asc' }, select: { timezone: true } });
+  return first?.timezone ?? null;
+}

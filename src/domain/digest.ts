@@ -1,3 +1,4 @@
+import { healthStrips } from './health-strip';
 import type { Prisma } from '../db/client';
 import { incidentsClosedBetween, openIncidentsOfTeam } from '../db/incidents';
 import { parseJson } from '../db/json';
@@ -29,6 +30,8 @@ export interface DigestReconnection {
 
 export interface Digest {
   counts: StatusCounts;
+  /** Each live connection's last 7 local days (health-strip.ts), worst week first. */
+  strips: { connectionName: string; strip: string }[];
   /** Data being lost first, then the oldest. */
   openIncidents: DigestIncident[];
   /** Reconnected in the 24 hours before `now`, most recent first. */
@@ -36,7 +39,7 @@ export interface Digest {
   now: Date;
 }
 
-export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string, now: Date): Promise<Digest> {
+export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string, now: Date, timeZone = 'UTC'): Promise<Digest> {
   const connections = await loadWorkspaceConnections(prisma, catalog, teamId);
   const byId = new Map(connections.map((connection) => [connection.id, connection]));
 
@@ -79,7 +82,16 @@ export async function digestFor(prisma: Prisma, catalog: Catalog, teamId: string
     });
   }
 
-  return { counts: statusCounts(connections), openIncidents, reconnected, now };
+  const byStrip = await healthStrips(prisma, connections, now, timeZone);
+  const strips = connections
+    .map((connection) => ({ connectionName: connection.name, strip: byStrip.get(connection.id) ?? '' }))
+    .sort((a, b) => stripSeverity(b.strip) - stripSeverity(a.strip) || a.connectionName.localeCompare(b.connectionName));
+  return { counts: statusCounts(connections), strips, openIncidents, reconnected, now };
+}
+
+/** Red days count most, then yellow ones: the connections that had the worst week come first. */
+export function stripSeverity(strip: string): number {
+  return [...strip].reduce((sum, square) => sum + (square === '🟥' ? 100 : square === '🟨' ? 1 : 0), 0);
 }
 
 function minutesBetween(from: Date, to: Date): number {

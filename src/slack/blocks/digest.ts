@@ -1,4 +1,4 @@
-import type { Digest, DigestIncident } from '../../domain/digest';
+import { stripSeverity, type Digest, type DigestIncident } from '../../domain/digest';
 import { formatDuration } from '../../domain/impact';
 import { countOf } from '../../lib/plural';
 import { countsLine, STATUS_EMOJI } from './connections';
@@ -10,12 +10,13 @@ import { context, escapeMrkdwn, header, section, slackDate, type Block } from '.
  * (null), so the channel only hears about problems.
  */
 
-/** Slack's 50 blocks for a message, less the header, the counts and two "not shown" notes. */
-const INCIDENT_BLOCKS = 44;
+/** Slack's 50 blocks for a message, less the header, the counts, the reconnections, the strips and their notes. */
+const INCIDENT_BLOCKS = 42;
 
 export function digestMessage(digest: Digest, options: { quiet: boolean }): { text: string; blocks: Block[] } | null {
   const { counts } = digest;
-  const allWell = counts.authorization_required === 0 && counts.degraded === 0 && digest.openIncidents.length === 0;
+  const allWell =
+    counts.authorization_required === 0 && counts.degraded === 0 && digest.openIncidents.length === 0 && digest.strips.every((entry) => stripSeverity(entry.strip) === 0);
   if (allWell) {
     if (options.quiet) return null;
     const back = digest.reconnected.length ? ` ${digest.reconnected.length} reconnected in the last 24 h.` : '';
@@ -37,6 +38,17 @@ export function digestMessage(digest: Digest, options: { quiet: boolean }): { te
     blocks.push(...packed.blocks);
     const notShown = lines.length - (packed.shown - 1);
     if (notShown > 0) blocks.push(context(`…and ${notShown} more reconnected.`));
+  }
+  // Only the connections that had a bad day: a healthy week needs no line of its own.
+  const troubled = digest.strips.filter((entry) => stripSeverity(entry.strip) > 0);
+  if (troubled.length) {
+    const lines = troubled.map((entry) => `${entry.strip}  *${escapeMrkdwn(entry.connectionName)}*`);
+    const packed = packLines(['*Last 7 days* (🟥 needed reauthorization · 🟨 degraded · 🟩 healthy all day, oldest first)', ...lines], 1);
+    blocks.push(...packed.blocks);
+    const notShown = lines.length - (packed.shown - 1);
+    const healthy = digest.strips.length - troubled.length;
+    const notes = [notShown > 0 ? `…and ${notShown} more with a bad day; App Home shows every strip.` : '', healthy > 0 ? `${countOf(healthy, 'other connection was', 'other connections were')} healthy all week.` : ''];
+    if (notes.some(Boolean)) blocks.push(context(notes.filter(Boolean).join(' ')));
   }
   return { text: fallbackText(digest), blocks };
 }

@@ -28,6 +28,10 @@ const HIDDEN_WORDS: Record<Exclude<ConnectionStatus, 'disabled'>, string> = {
 
 export interface HomeInput {
   connections: readonly WorkspaceConnection[];
+  /** Each connection's last 7 days (health-strip.ts), by connection id. */
+  strips?: ReadonlyMap<string, string>;
+  /** The zone the strips' days are in, named on the page. */
+  timeZone?: string;
   now: Date;
   command: string;
   connectable: readonly { id: string; name: string }[];
@@ -47,7 +51,10 @@ interface Group {
 export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
   const blocks: Block[] = [
     header('Data connections'),
-    context(`${countsLine(statusCounts(input.connections))} · updated ${slackDate(input.now)}`),
+    context(
+      `${countsLine(statusCounts(input.connections))} · updated ${slackDate(input.now)}` +
+        (input.strips?.size ? ` · last 7 days ${input.timeZone ?? 'UTC'}: 🟥 needed reauthorization, 🟨 degraded, 🟩 healthy` : ''),
+    ),
     ...connectButtons(input.connectable),
   ];
   if (input.connections.length === 0) return { type: 'home', blocks };
@@ -61,12 +68,12 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
 
   let spareLineBlocks = budget - rows.reduce((sum, count) => sum + count, 0);
   for (const group of groups) {
-    const lines = group.listed.map((connection) => connectionLine(connection, connection.status === 'connected' ? 'compact' : 'full'));
+    const lines = group.listed.map((connection) => withStrip(connectionLine(connection, connection.status === 'connected' ? 'compact' : 'full'), input.strips?.get(connection.id)));
     const wanted = packLines(lines, Number.MAX_SAFE_INTEGER).blocks.length;
     const extra = Math.min(Math.max(0, wanted - 1), spareLineBlocks);
     spareLineBlocks -= extra;
     blocks.push(header(`${group.label} (${group.withButton.length + group.listed.length})`));
-    blocks.push(...group.withButton.map(rowWithButton));
+    blocks.push(...group.withButton.map((connection) => rowWithButton(connection, input.strips?.get(connection.id))));
     const packed = packLines(lines, 1 + extra);
     blocks.push(...packed.blocks);
     const hidden = group.listed.slice(packed.shown);
@@ -123,11 +130,16 @@ function dealInTurns(wants: number[], budget: number): number[] {
   return dealt;
 }
 
-function rowWithButton(connection: WorkspaceConnection): Block {
+/** The strip leads the line: seven squares read at a glance down the page. */
+function withStrip(line: string, strip: string | undefined): string {
+  return strip ? `${strip}  ${line}` : line;
+}
+
+function rowWithButton(connection: WorkspaceConnection, strip: string | undefined): Block {
   return {
     type: 'section',
     block_id: `home:${connection.id}`,
-    text: mrkdwn(connectionLine(connection, 'full')),
+    text: mrkdwn(withStrip(connectionLine(connection, 'full'), strip)),
     accessory: {
       type: 'button',
       action_id: ACTION_IDS.reauthorize,

@@ -31,14 +31,16 @@ type RenderedDigest = NonNullable<ReturnType<typeof digestMessage>>;
  */
 export function digestRenderer(deps: Pick<DigestDeliveryDeps, 'prisma' | 'clock' | 'catalog'>, reuseMs = 2000) {
   const recent = new Map<string, { readAt: number; digest: Promise<Digest> }>();
-  return async (teamId: string, options: { quiet: boolean }): Promise<RenderedDigest | null> => {
+  return async (teamId: string, options: { quiet: boolean; timeZone: string }): Promise<RenderedDigest | null> => {
     const readAt = performance.now();
-    for (const [team, entry] of recent) if (readAt - entry.readAt > reuseMs) recent.delete(team);
-    let entry = recent.get(teamId);
+    for (const [key, entry] of recent) if (readAt - entry.readAt > reuseMs) recent.delete(key);
+    // The strips' days are the channel's local days, so channels in other time zones read their own.
+    const key = `${teamId}|${options.timeZone}`;
+    let entry = recent.get(key);
     if (!entry) {
-      entry = { readAt, digest: digestFor(deps.prisma, deps.catalog, teamId, deps.clock.now()) };
-      recent.set(teamId, entry);
-      entry.digest.catch(() => recent.delete(teamId));
+      entry = { readAt, digest: digestFor(deps.prisma, deps.catalog, teamId, deps.clock.now(), options.timeZone) };
+      recent.set(key, entry);
+      entry.digest.catch(() => recent.delete(key));
     }
     return digestMessage(await entry.digest, options);
   };
@@ -50,7 +52,7 @@ export function digestPostHandler(deps: DigestDeliveryDeps): DeliveryHandler {
     const { teamId, channelId } = digestPayload.parse(message.payload);
     const subscription = await findSubscription(deps.prisma, teamId, channelId);
     if (!subscription) return { status: 'sent', result: { skipped: 'unsubscribed' } };
-    const rendered = await render(teamId, { quiet: subscription.quiet });
+    const rendered = await render(teamId, { quiet: subscription.quiet, timeZone: subscription.timezone });
     if (!rendered) return { status: 'sent', result: { skipped: 'quiet' } };
     const client = await deps.clients.forTeam(teamId);
     if (!client) return { status: 'failed', error: 'workspace not installed' };

@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { digestFor } from '../../domain/digest';
 import { markProcessed } from '../../db/processed-keys';
+import { findSubscription } from '../../db/subscriptions';
 import { snooze } from '../../domain/incidents';
 import { canonicalTimeZone } from '../../domain/local-time';
 import { matchByName, normalizeName } from '../../domain/name-match';
@@ -203,7 +204,8 @@ async function postDigest(deps: CommandDeps, invocation: Invocation): Promise<Co
   const now = deps.clock.now();
   // A replayed signed slash command posts nothing twice.
   if (!(await markProcessed(deps.prisma, invocation.dedupeKey, now))) return null;
-  const message = digestMessage(await digestFor(deps.prisma, deps.catalog, payload.team_id, now), { quiet: false });
+  const timeZone = (await findSubscription(deps.prisma, payload.team_id, payload.channel_id))?.timezone ?? (await userTimeZone(client, payload.user_id));
+  const message = digestMessage(await digestFor(deps.prisma, deps.catalog, payload.team_id, now, timeZone), { quiet: false });
   if (!message) return null;
   try {
     await client.chat.postMessage({ channel: payload.channel_id, text: message.text, blocks: message.blocks, unfurl_links: false });

@@ -7,6 +7,8 @@ import { loadWorkspaceConnections } from '../../domain/overview';
 import type { Clock } from '../../lib/clock';
 import type { Catalog } from '../../providers/catalog';
 import { homeView } from '../blocks/home';
+import { healthStrips } from '../../domain/health-strip';
+import { workspaceTimeZone } from '../../db/subscriptions';
 
 /**
  * App Home: published when someone opens it, and republished for recent viewers when a status changes
@@ -39,7 +41,11 @@ export function registerHome(app: App, deps: HomeDeps): void {
 
 export async function renderHome(deps: HomeDeps, teamId: string) {
   const connections = await loadWorkspaceConnections(deps.prisma, deps.catalog, teamId);
-  return homeView({ connections, now: deps.clock.now(), command: deps.command, connectable: deps.connectable });
+  const now = deps.clock.now();
+  // The page is shared by every viewer, so its days are the workspace's: its first digest's zone, else UTC.
+  const timeZone = (await workspaceTimeZone(deps.prisma, teamId)) ?? 'UTC';
+  const strips = await healthStrips(deps.prisma, connections, now, timeZone);
+  return homeView({ connections, strips, timeZone, now, command: deps.command, connectable: deps.connectable });
 }
 
 export async function publish(client: WebClient, userId: string, view: ReturnType<typeof homeView>): Promise<void> {
