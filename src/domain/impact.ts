@@ -11,6 +11,8 @@ export interface ImpactLine {
   effect: StreamEffect;
   text: string;
   count?: number;
+  /** Closed incidents with a count: what the count meant, as a sentence ("14 ads were created without UTM tags…"). */
+  outcome?: string;
   durationMinutes: number;
 }
 
@@ -69,6 +71,9 @@ function lineFor(stream: Stream, context: LineContext): ImpactLine {
     durationMinutes: context.durationMinutes,
   };
   if (context.count !== undefined) line.count = context.count;
+  if (context.closed && context.count !== undefined && stream.countOutcome) {
+    line.outcome = context.count === 1 ? stream.countOutcome.one : stream.countOutcome.other.replace('{count}', String(context.count));
+  }
   return line;
 }
 

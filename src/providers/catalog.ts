@@ -33,6 +33,7 @@ const UTM_TAGS: StreamInput = {
   afterReconnect: "they can't be appended afterwards, so touchpoints from those ads stay untagged",
   countKey: 'adsCreated',
   countLabel: 'ads created untagged',
+  countOutcome: { one: '1 ad was created without UTM tags while disconnected', other: '{count} ads were created without UTM tags while disconnected' },
 };
 
 const CRM_UPDATES: StreamInput = {
@@ -51,6 +52,7 @@ const NEW_TOUCHPOINTS: StreamInput = {
   afterReconnect: 'queued touchpoints are pushed after you reconnect',
   countKey: 'queuedTouchpoints',
   countLabel: 'touchpoints queued',
+  countOutcome: { one: '1 touchpoint will be pushed', other: '{count} touchpoints will be pushed' },
 };
 
 const DATA_PULLS: StreamInput = {

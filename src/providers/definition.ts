@@ -40,6 +40,8 @@ const streamSchema = z.object({
   countKey: z.enum(COUNT_KEYS).optional(),
   /** Unit for that count, e.g. "touchpoints waiting", "ads created untagged". */
   countLabel: z.string().optional(),
+  /** The count as a sentence for the resolved message, one and several; `{count}` is replaced. */
+  countOutcome: z.object({ one: z.string().min(1), other: z.string().includes('{count}') }).optional(),
 });
 export type Stream = z.infer<typeof streamSchema>;
 

@@ -219,3 +219,19 @@ describe('backfillStreams', () => {
     expect(backfillStreams([{ streamId: 'utm_tags', effect: 'lost' }])).toEqual([]);
   });
 });
+
+describe('counts in the resolved message', () => {
+  it('says what the counts meant once the connection is back, for one and for several', () => {
+    const outcomes = (providerId: string, counts: ImpactInput['counts']) =>
+      impact(providerId, { options: { autotagging: true }, outage: CLOSED, now: LATER, counts }).flatMap((line) => (line.outcome ? [line.outcome] : []));
+    expect(outcomes('google_ads', { adsCreated: 14 })).toEqual(['14 ads were created without UTM tags while disconnected']);
+    expect(outcomes('meta_ads', { adsCreated: 1 })).toEqual(['1 ad was created without UTM tags while disconnected']);
+    expect(outcomes('hubspot', { queuedTouchpoints: 320 })).toEqual(['320 touchpoints will be pushed']);
+    expect(outcomes('salesforce', { queuedTouchpoints: 1 })).toEqual(['1 touchpoint will be pushed']);
+  });
+
+  it('says nothing of counts while the outage goes on, or when none were reported', () => {
+    expect(impact('hubspot', { counts: { queuedTouchpoints: 320 } }).some((line) => line.outcome)).toBe(false);
+    expect(impact('hubspot', { outage: CLOSED, now: LATER }).some((line) => line.outcome)).toBe(false);
+  });
+});

@@ -92,6 +92,8 @@ function closedAlert(view: AlertView): { text: string; blocks: Block[] } {
     section(`*${escapeMrkdwn(view.providerName)}* · account \`${escapeMrkdwn(view.externalAccountId)}\`\n${summary}`),
   ];
   if (!disabled && view.impact.length) blocks.push(section(['*Recovery*', ...view.impact.map((line) => `• ${line.text}`)].join('\n')));
+  const outcomes = disabled ? [] : view.impact.flatMap((line) => (line.outcome ? [line.outcome] : []));
+  if (outcomes.length) blocks.push(section(`*While disconnected:* ${outcomes.join('; ')}.`));
   blocks.push({
     type: 'actions',
     block_id: `incident:${view.incidentId}`,
