@@ -104,6 +104,8 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     // Delivery starts when work is enqueued (every write path kicks the dispatcher); no polling, so the
     // digest scenario can time enqueueing, rendering and delivering one after the other.
     OUTBOX_POLL_MS: '0',
+    // Every drop is measured as its own alert, ingest to chat.postMessage; bursts are tested apart.
+    BURST_WINDOW_SECONDS: '0',
     // Only the token endpoint is called (the probe refreshes); the other two must merely be configured.
     GENERIC_OAUTH_AUTHORIZE_URL: fakes.tokenUrl.replace(/token$/, 'authorize'),
     GENERIC_OAUTH_TOKEN_URL: fakes.tokenUrl,

@@ -105,7 +105,7 @@ export async function createCore(config: Config, options: AppOptions = {}): Prom
     prisma: db.prisma,
     clock,
     catalog,
-    settings: { flapWindowMinutes: config.flapWindowMinutes, outboundWebhook: Boolean(config.outboundWebhook) },
+    settings: { flapWindowMinutes: config.flapWindowMinutes, outboundWebhook: Boolean(config.outboundWebhook), burstWindowSeconds: config.burstWindowSeconds },
   };
   return {
     config,

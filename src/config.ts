@@ -123,6 +123,7 @@ const envSchema = z.object({
   PROBE_TIMEOUT_MS: positiveInt(10_000),
   DEGRADED_AFTER_FAILURES: positiveInt(3),
   FLAP_WINDOW_MINUTES: nonNegativeInt(30),
+  BURST_WINDOW_SECONDS: nonNegativeInt(60),
   REMINDER_AFTER_MINUTES: nonNegativeInt(240),
   REMINDER_EVERY_MINUTES: positiveInt(240),
   REMINDER_MAX: nonNegativeInt(5),
@@ -200,6 +201,8 @@ export interface Config {
   probe: { intervalMinutes: number; concurrency: number; perProviderConcurrency: number; timeoutMs: number };
   degradedAfterFailures: number;
   flapWindowMinutes: number;
+  /** Drops of one workspace and channel within this many seconds share one alert; 0 turns grouping off. */
+  burstWindowSeconds: number;
   reminders: { afterMinutes: number; everyMinutes: number; max: number };
   outboxPollMs: number;
   /** How long a replica owns a claimed outbox row before another may take it over. */
@@ -355,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     degradedAfterFailures: e.DEGRADED_AFTER_FAILURES,
     flapWindowMinutes: e.FLAP_WINDOW_MINUTES,
+    burstWindowSeconds: e.BURST_WINDOW_SECONDS,
     reminders: { afterMinutes: e.REMINDER_AFTER_MINUTES, everyMinutes: e.REMINDER_EVERY_MINUTES, max: e.REMINDER_MAX },
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,

@@ -27,6 +27,10 @@ export interface NewIncident {
   channelId: string | null;
   /** JSON */
   counts: string;
+  /** The burst's lead incident, when this drop joins one. */
+  burstOf?: string;
+  /** The lead's alert, when it was posted already. */
+  messageTs?: string | null;
 }
 
 /** Opens an incident; `openKey` (unique) makes a second open incident for the connection fail. */
@@ -35,10 +39,36 @@ export async function insertOpenIncident(db: Client, incident: NewIncident): Pro
   const now = new Date();
   await db.$executeRaw`
     INSERT INTO "Incident" ("id", "connectionId", "teamId", "openKey", "state", "reason", "openedAt", "lastDroppedAt", "channelId",
-                            "counts", "reopenCount", "reminderCount", "createdAt", "updatedAt")
+                            "counts", "reopenCount", "reminderCount", "createdAt", "updatedAt", "burstOf", "messageTs")
     VALUES (${id}, ${incident.connectionId}, ${incident.teamId}, ${incident.connectionId}, 'open', ${incident.reason}, ${incident.openedAt},
-            ${incident.openedAt}, ${incident.channelId}, ${incident.counts}, 0, 0, ${now}, ${now})`;
+            ${incident.openedAt}, ${incident.channelId}, ${incident.counts}, 0, 0, ${now}, ${now}, ${incident.burstOf ?? null}, ${incident.messageTs ?? null})`;
   return id;
+}
+
+/**
+ * The first incident of a burst this drop belongs to: opened in the same workspace and channel within
+ * the window, by another connection, leading no other burst, and with the burst still open.
+ */
+export async function burstLeadFor(db: Client, drop: { teamId: string; channelId: string | null; connectionId: string; since: Date; at: Date }): Promise<Incident | null> {
+  const candidates = await db.incident.findMany({
+    where: { teamId: drop.teamId, channelId: drop.channelId, burstOf: null, connectionId: { not: drop.connectionId }, openedAt: { gte: drop.since, lte: drop.at } },
+    orderBy: { openedAt: 'asc' },
+    take: 5,
+  });
+  for (const lead of candidates) {
+    if (lead.state === 'open' || (await db.incident.count({ where: { burstOf: lead.id, state: 'open' } })) > 0) return lead;
+  }
+  return null;
+}
+
+/** The incidents that joined this lead's burst, oldest first. */
+export function burstMembers(db: Client, leadId: string): Promise<Incident[]> {
+  return db.incident.findMany({ where: { burstOf: leadId }, orderBy: { openedAt: 'asc' } });
+}
+
+/** The lead's alert is the members' too: replies in its thread are theirs. */
+export async function recordBurstPosted(db: Client, leadId: string, posted: { channelId: string; messageTs: string | null }): Promise<void> {
+  await db.incident.updateMany({ where: { burstOf: leadId, messageTs: null }, data: { channelId: posted.channelId, messageTs: posted.messageTs } });
 }
 
 /** Where the alert went, recorded once: later renders update that message in place. */
@@ -113,6 +143,8 @@ export function incidentsDueForReminder(
       id: { gt: page.after },
       state: 'open',
       messageTs: { not: null },
+      // A burst is reminded of through its lead: one reminder per thread, not one per connection in it.
+      burstOf: null,
       reminderCount: { lt: due.max },
       openedAt: { lte: due.oldEnough },
       AND: [

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../db/client';
 import { connectionRow, swapStatus, toConnection, type Connection, type ConnectionStatus } from '../db/connections';
 import { recordAudit, type Actor } from '../db/audit';
-import { insertOpenIncident, openIncidentOf, recentlyClosedIncident, updateIncident } from '../db/incidents';
+import { burstLeadFor, insertOpenIncident, openIncidentOf, recentlyClosedIncident, updateIncident } from '../db/incidents';
 import { WriteConflictError } from '../db/errors';
 import { parseJson } from '../db/json';
 import { markProcessed } from '../db/processed-keys';
@@ -35,7 +35,8 @@ export interface StatusEngineDeps {
   prisma: Prisma;
   clock: Clock;
   catalog: Catalog;
-  settings: { flapWindowMinutes: number; outboundWebhook: boolean };
+  /** `burstWindowSeconds` 0: every drop gets an alert of its own. */
+  settings: { flapWindowMinutes: number; outboundWebhook: boolean; burstWindowSeconds?: number };
 }
 
 export interface ChangeOutcome {
@@ -174,15 +175,22 @@ async function openIncident(
   }
 
   const counts = mergeCounts({}, change.counts);
+  const windowMs = (deps.settings.burstWindowSeconds ?? 0) * 1000;
+  // Several connections of one channel dropping together (one admin changed, one app revoked) share the
+  // first one's alert, which lists them all; the first drop is posted at once, never held back.
+  const lead = windowMs > 0
+    ? await burstLeadFor(tx, { teamId: connection.teamId, channelId: connection.channelId, connectionId: connection.id, since: new Date(at.getTime() - windowMs), at })
+    : null;
   const incidentId = await insertOpenIncident(tx, {
     connectionId: connection.id,
     teamId: connection.teamId,
     reason: connection.reason,
     openedAt: at,
-    channelId: connection.channelId,
+    channelId: lead?.channelId ?? connection.channelId,
     counts: JSON.stringify(counts),
+    ...(lead ? { burstOf: lead.id, messageTs: lead.messageTs } : {}),
   });
-  await enqueueAlertSync(tx, connection.teamId, incidentId, 'opened');
+  await enqueueAlertSync(tx, connection.teamId, lead?.id ?? incidentId, lead ? `joined:${incidentId}` : 'opened');
   return { incidentId, effect: 'opened', outageFrom: at };
 }
 

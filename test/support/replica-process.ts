@@ -57,6 +57,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaProc
       ENCRYPTION_KEYS: `k1:${TEST_SECRETS.encryptionKey}`,
       OUTBOX_POLL_MS: '50',
       PROBE_INTERVAL_MINUTES: '0',
+      BURST_WINDOW_SECONDS: '0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

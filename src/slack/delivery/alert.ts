@@ -2,8 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../config';
 import type { ClaimedMessage } from '../../db/outbox';
 import { retryWhileUnavailable } from '../../db/while-unavailable';
-import { recordAlertPosted, recordDeliveryError } from '../../db/incidents';
-import { loadIncidentState, type IncidentDeps } from '../../domain/incidents';
+import { burstMembers, recordAlertPosted, recordBurstPosted, recordDeliveryError, type Incident } from '../../db/incidents';
+import { credentialFacts } from '../../db/credentials';
+import { loadIncidentState, type IncidentDeps, type IncidentState } from '../../domain/incidents';
+import { enqueueAlertSync } from '../../domain/notifications';
+import { burstMessage, type BurstEntry } from '../blocks/burst';
 import type { DeliveryOutcome } from '../../jobs/outbox-dispatcher';
 import type { Logger } from '../../lib/logger';
 import type { Metrics } from '../../lib/metrics';
@@ -38,12 +41,18 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   const state = await loadIncidentState(deps, String(message.payload.incidentId));
   if (!state) return { status: 'failed', error: 'incident not found' };
   const { incident, connection, provider } = state;
+  // A burst's member has no alert of its own: its lead's, re-rendered in the lead's order, lists it.
+  if (incident.burstOf) {
+    await enqueueAlertSync(deps.prisma, incident.teamId, incident.burstOf, `member:${message.id}`);
+    return { status: 'sent', result: { redirected: incident.burstOf } };
+  }
+  const members = await burstMembers(deps.prisma, incident.id);
   const client = await deps.clients.forTeam(incident.teamId);
   if (!client) return { status: 'failed', error: 'workspace not installed' };
   const channel = incident.channelId ?? deps.config.slackDefaultChannel ?? null;
   if (!channel) return recordPermanent(deps, incident.id, 'no alert channel: set one on the connection or the workspace');
 
-  const rendered = alertMessage({
+  const rendered = members.length ? await renderBurst(deps, state, members) : alertMessage({
     incidentId: incident.id,
     connectionName: connection.name,
     providerName: provider.name,
@@ -98,7 +107,26 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   // The alert is in Slack now: where it went must be recorded, or the next render would post it again.
   const postedAt = { channelId: posted.channel ?? channel, messageTs: posted.ts ?? null };
   await retryWhileUnavailable(() => recordAlertPosted(deps.prisma, incident.id, postedAt, deps.clock.now()));
+  if (members.length) await retryWhileUnavailable(() => recordBurstPosted(deps.prisma, incident.id, postedAt));
   return outcome;
+}
+
+async function renderBurst(deps: DeliveryDeps, lead: IncidentState, members: readonly Incident[]) {
+  const entries: BurstEntry[] = [];
+  for (const incident of [lead.incident, ...members]) {
+    const state = incident.id === lead.incident.id ? lead : await loadIncidentState(deps, incident.id);
+    if (!state) continue;
+    const facts = await credentialFacts(deps.prisma, state.connection.id);
+    entries.push({
+      incidentId: incident.id,
+      connectionName: state.connection.name,
+      providerName: state.provider.name,
+      externalAccountId: state.connection.externalAccountId,
+      open: state.incident.state === 'open',
+      signedInAs: facts?.signedInAs ?? null,
+    });
+  }
+  return burstMessage({ entries, openedAt: lead.incident.openedAt, command: deps.config.slackCommand });
 }
 
 /**
