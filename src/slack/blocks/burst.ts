@@ -1,7 +1,7 @@
 import { countOf } from '../../lib/plural';
 import { ACTION_IDS } from '../ids';
 import { packLines } from './lines';
-import { context, escapeMrkdwn, header, plain, section, slackDate, type Block } from './text';
+import { context, escapeMrkdwn, header, plain, slackDate, type Block } from './text';
 
 /**
  * One alert for a burst: connections of one channel that dropped within the burst window, grouped by
