@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
+import { createAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import { listConnections, type Connection } from '../db/connections';
 import type { CredentialFacts } from '../db/credentials';
 import { DomainError } from '../lib/errors';
-import { completeAuthorization, createAuthorization, readAccountAccess, type TokenSet } from '../oauth';
+import { completeAuthorization, readAccountAccess, type TokenSet } from '../oauth';
 import { normalizeAccountId } from '../providers/account-ids';
 import type { ProviderDefinition } from '../providers/definition';
 import { createConnection } from './connections';
@@ -14,15 +14,16 @@ import { matchByName, normalizeName } from './name-match';
 import { enqueueChannelNotice } from './notifications';
 import { hashToken } from './reauth-start';
 import {
-  checkBrowser,
   discard,
   FLOW_TTL_MS,
   FlowError,
   flowAad,
   httpOf,
   newBrowserSecret,
+  openPostedPage,
   redirectUri,
   startForm,
+  startOAuthState,
   tokenSecrets,
   type FlowDeps,
   type StartedForm,
@@ -116,23 +117,7 @@ export async function openConnectLink(deps: FlowDeps, link: FlowRow): Promise<{ 
   }
   const client = deps.clientFor(provider.id);
   if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
-  const now = deps.clock.now();
-  const request = await createAuthorization({ provider, clientId: client.clientId, settings: client.settings, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
-  const tokenHash = hashToken(request.state);
-  const secret: FlowSecret = { codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret), connect: target };
-  const sealed = deps.keyRing.sealJson(secret, flowAad(tokenHash));
-  await createAuthFlow(deps.prisma, {
-    purpose: 'oauth_state',
-    tokenHash,
-    teamId: link.teamId,
-    userId: link.userId,
-    provider: provider.id,
-    secretData: sealed.ciphertext,
-    secretKeyId: sealed.keyId,
-    expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
-    createdAt: now,
-  });
-  return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
+  return startOAuthState(deps, { teamId: link.teamId, userId: link.userId, connectionId: null }, provider, client, target);
 }
 
 /** The provider sent the person back from a connect flow: exchange, list what they reach, create or ask. */
@@ -200,14 +185,7 @@ export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: Flo
 /** The person picked one of the accounts on the page. */
 export async function completePick(deps: FlowDeps, input: { flowToken: string; csrfToken: string; choice: number }, browserSecret: string | undefined): Promise<Connection> {
   const now = deps.clock.now();
-  const tokenHash = hashToken(input.flowToken);
-  const row = await findAuthFlow(deps.prisma, tokenHash);
-  if (!row || row.purpose !== 'connect_pick') throw new FlowError('link_unknown', 'This page is not valid; start again from Slack.');
-  if (row.usedAt) throw new FlowError('link_used', 'This page was already used; start again from Slack.');
-  if (row.expiresAt <= now) throw new FlowError('link_expired', 'This page expired; start again from Slack.');
-  checkBrowser(deps, row, browserSecret);
-  const secret = deps.keyRing.openJson<PickSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
-  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', 'The page could not be verified; start again from Slack.');
+  const { row, secret, tokenHash } = await openPostedPage<PickSecret>(deps, input, 'connect_pick', browserSecret);
   const choice = secret.choices[input.choice];
   if (!choice || choice.connected) throw new FlowError('wrong_account', 'Pick one of the accounts that is not connected yet.');
   if (!(await spendAuthFlow(deps.prisma, tokenHash, now, 'connect_pick'))) throw new FlowError('link_used', 'This page was already used; start again from Slack.');

@@ -10,7 +10,7 @@ import { DomainError, type ErrorCode } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
 import type { Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
-import { oauth2AuthOf, revokeToken, type ClientCredentials, type TokenSet } from '../oauth';
+import { createAuthorization, oauth2AuthOf, revokeToken, type ClientCredentials, type TokenSet } from '../oauth';
 import type { StatusEngineDeps } from './status-engine';
 import { hashToken } from './reauth-start';
 import type { FormValues } from './credential-forms';
@@ -156,3 +156,61 @@ export async function startForm(
   return { kind: 'form', flowToken, csrfToken, browserSecret: input.browserSecret, provider: input.provider, values: input.values, ...(input.connection ? { connection: input.connection } : {}) };
 }
 
+
+export type StartedRedirect = { kind: 'redirect'; url: string; state: string; browserSecret: string };
+
+/** Where a flow started: who, for which connection (none yet when connecting) and provider. */
+export interface FlowOrigin {
+  teamId: string | null;
+  userId: string | null;
+  connectionId: string | null;
+}
+
+/** The provider's authorize URL, with the state, PKCE verifier and browser binding kept server-side. */
+export async function startOAuthState(
+  deps: FlowDeps,
+  origin: FlowOrigin,
+  provider: ProviderDefinition,
+  client: ClientCredentials,
+  connect?: FlowSecret['connect'],
+): Promise<StartedRedirect> {
+  const now = deps.clock.now();
+  const browserSecret = newBrowserSecret();
+  const request = await createAuthorization({ provider, clientId: client.clientId, settings: client.settings, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
+  const tokenHash = hashToken(request.state);
+  const secret: FlowSecret = { codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret), ...(connect ? { connect } : {}) };
+  const sealed = deps.keyRing.sealJson(secret, flowAad(tokenHash));
+  await createAuthFlow(deps.prisma, {
+    ...origin,
+    purpose: 'oauth_state',
+    tokenHash,
+    provider: provider.id,
+    secretData: sealed.ciphertext,
+    secretKeyId: sealed.keyId,
+    expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
+    createdAt: now,
+  });
+  return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
+}
+
+/**
+ * A posted single-use page (a credentials form, the account picker): unknown, used or expired rows, another
+ * browser and a wrong CSRF token are each refused in plain words. The row is not spent here.
+ */
+export async function openPostedPage<T extends { browserHash: string; csrfHash?: string }>(
+  deps: FlowDeps,
+  input: { flowToken: string; csrfToken: string },
+  purpose: 'api_key_form' | 'connect_pick',
+  browserSecret: string | undefined,
+): Promise<{ row: FlowRow; secret: T; tokenHash: string }> {
+  const noun = purpose === 'api_key_form' ? 'form' : 'page';
+  const tokenHash = hashToken(input.flowToken);
+  const row = await findAuthFlow(deps.prisma, tokenHash);
+  if (!row || row.purpose !== purpose) throw new FlowError('link_unknown', `This ${noun} is not valid; start again from Slack.`);
+  if (row.usedAt) throw new FlowError('link_used', `This ${noun} was already used; start again from Slack.`);
+  if (row.expiresAt <= deps.clock.now()) throw new FlowError('link_expired', `This ${noun} expired; start again from Slack.`);
+  const secret = deps.keyRing.openJson<T>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
+  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', `This ${noun} was opened in another browser; start again from Slack.`);
+  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', `The ${noun} could not be verified; reload it from the link in Slack.`);
+  return { row, secret, tokenHash };
+}

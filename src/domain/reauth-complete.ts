@@ -1,11 +1,11 @@
-import { createAuthFlow, findAuthFlow, spendAuthFlow } from '../db/auth-flows';
+import { spendAuthFlow } from '../db/auth-flows';
 import { inTransaction } from '../db/transaction';
 import { findConnection, recordCredentialsWork, type Connection } from '../db/connections';
 import { loadSecrets, saveSecrets, type CredentialFacts } from '../db/credentials';
 import { prefilledValues, secretsOfForm, verifyForm, type FormValues } from './credential-forms';
 import { recordAudit } from '../db/audit';
 import type { ProviderDefinition } from '../providers/definition';
-import { completeAuthorization, createAuthorization, oauth2AuthOf, readAccountAccess, type OAuthFailure } from '../oauth';
+import { completeAuthorization, oauth2AuthOf, readAccountAccess, type OAuthFailure } from '../oauth';
 import type { AccountAccess } from '../oauth/types';
 import { reachesAccount } from '../providers/account-ids';
 import { openIncidentOf } from '../db/incidents';
@@ -22,7 +22,9 @@ import {
   FLOW_TTL_MS,
   FlowError,
   flowAad,
+  openPostedPage,
   startForm,
+  startOAuthState,
   type StartedForm,
   httpOf,
   newBrowserSecret,
@@ -62,17 +64,7 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
 
   const client = deps.clientFor(provider.id);
   if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server (client id and secret missing).`, connection);
-  const request = await createAuthorization({
-    provider,
-    clientId: client.clientId,
-    settings: client.settings,
-    redirectUri: redirectUri(deps.publicUrl),
-    allowInsecureHttp: deps.allowInsecureHttp,
-  });
-  const tokenHash = hashToken(request.state);
-  const sealed = deps.keyRing.sealJson({ codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret) } satisfies FlowSecret, flowAad(tokenHash));
-  await createAuthFlow(deps.prisma, { ...base, purpose: 'oauth_state', tokenHash, secretData: sealed.ciphertext, secretKeyId: sealed.keyId });
-  return { kind: 'redirect', url: request.url.toString(), state: request.state, browserSecret };
+  return startOAuthState(deps, { teamId: link.teamId, userId: link.userId, connectionId: connection.id }, provider, client);
 }
 
 export type OAuthOutcome = { kind: 'reconnected'; connection: Connection } | ConnectOutcome;
@@ -168,14 +160,7 @@ export async function completeForm(
   browserSecret: string | undefined,
 ): Promise<{ kind: 'reconnected' | 'connected'; connection: Connection }> {
   const now = deps.clock.now();
-  const tokenHash = hashToken(input.flowToken);
-  const row = await findAuthFlow(deps.prisma, tokenHash);
-  if (!row || row.purpose !== 'api_key_form') throw new FlowError('link_unknown', 'This form is not valid; start again from Slack.');
-  if (row.usedAt) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
-  if (row.expiresAt <= now) throw new FlowError('link_expired', 'This form expired; start again from Slack.');
-  const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
-  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', 'This form was opened in another browser; start again from Slack.');
-  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', 'The form could not be verified; reload it from the link in Slack.');
+  const { row, secret, tokenHash } = await openPostedPage<FlowSecret>(deps, input, 'api_key_form', browserSecret);
   const connection = row.connectionId === null ? undefined : ((await findConnection(deps.prisma, row.connectionId)) ?? undefined);
   if (row.connectionId !== null && !connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
   const provider = connection ? deps.catalog.forConnection(connection) : deps.catalog.require(row.provider ?? '');

@@ -94,20 +94,6 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
     }
   });
 
-  router.add('POST', '/oauth/connect', async ({ req, res }) => {
-    const form = z
-      .object({ flow: z.string().min(20).max(100), csrf: z.string().min(20).max(100), account: z.coerce.number().int().min(0).max(10_000) })
-      .safeParse(Object.fromEntries(new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'))));
-    if (!form.success) return sendHtml(res, 400, resultPage('bad', 'Pick an account', 'Choose one of the accounts, or start again from Slack.'));
-    try {
-      const connection = await completePick(deps, { flowToken: form.data.flow, csrfToken: form.data.csrf, choice: form.data.account }, readCookie(req, form.data.flow));
-      deps.metrics.inc('reconnect_oauth_completions_total', { provider: connection.provider }, 1, 'Reauthorizations completed');
-      sendHtml(res, 200, connectedPage(connection));
-    } catch (error) {
-      refuse(res, deps, error);
-    }
-  });
-
 }
 
 function formPage(provider: ProviderDefinition, values: Record<string, string>, flowToken: string, csrfToken: string, connection?: Connection, error?: string): string {
