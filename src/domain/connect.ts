@@ -15,6 +15,7 @@ import { enqueueChannelNotice } from './notifications';
 import { hashToken } from './reauth-start';
 import {
   discard,
+  grantFacts,
   FLOW_TTL_MS,
   FlowError,
   flowAad,
@@ -143,7 +144,7 @@ export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: Flo
     await discard(deps, grant);
     throw new FlowError('exchange_failed', `Connecting failed: ${access.error.detail}. Nothing was created; try again from Slack.`);
   }
-  const facts = factsOf(access.value.person.id, tokens);
+  const facts = await grantFacts(deps, provider, client, tokens, access.value.person.id);
   const choices = await choicesFor(deps, flow.teamId!, provider, access.value.accounts);
   const open = choices.filter((choice) => !choice.connected);
   if (open.length === 0) {
@@ -214,10 +215,6 @@ async function choicesFor(deps: FlowDeps, teamId: string, provider: ProviderDefi
     ...(account.label ? { label: account.label } : {}),
     connected: account.ids.some((id) => existing.has(normalizeAccountId(format, id))),
   }));
-}
-
-function factsOf(signedInAs: string | undefined, tokens: TokenSet): CredentialFacts {
-  return { ...(signedInAs ? { signedInAs } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
 }
 
 async function create(

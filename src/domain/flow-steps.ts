@@ -3,14 +3,14 @@ import type { AuthFlow } from '../db/auth-flows';
 import { findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import type { Prisma } from '../db/client';
 import type { Connection } from '../db/connections';
-import { countGrantsBy } from '../db/credentials';
+import { countGrantsBy, type CredentialFacts } from '../db/credentials';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
 import { DomainError, type ErrorCode } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
 import type { Catalog } from '../providers/catalog';
 import type { ProviderDefinition } from '../providers/definition';
-import { createAuthorization, oauth2AuthOf, revokeToken, type ClientCredentials, type TokenSet } from '../oauth';
+import { createAuthorization, fetchDataAccessExpiry, oauth2AuthOf, revokeToken, type ClientCredentials, type TokenSet } from '../oauth';
 import type { StatusEngineDeps } from './status-engine';
 import { hashToken } from './reauth-start';
 import type { FormValues } from './credential-forms';
@@ -213,4 +213,15 @@ export async function openPostedPage<T extends { browserHash: string; csrfHash?:
   if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', `This ${noun} was opened in another browser; start again from Slack.`);
   if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', `The ${noun} could not be verified; reload it from the link in Slack.`);
   return { row, secret, tokenHash };
+}
+
+/**
+ * What is known about a new grant: who consented, and the earliest hard expiry the token answer or the
+ * provider's data-access endpoint states (Meta ends data access 90 days after the person last used the app).
+ */
+export async function grantFacts(deps: FlowDeps, provider: ProviderDefinition, client: ClientCredentials, tokens: TokenSet, signedInAs: string | undefined): Promise<CredentialFacts> {
+  const dataAccess = await fetchDataAccessExpiry({ provider, client, accessToken: tokens.accessToken, ...httpOf(deps) });
+  const expiries = [tokens.hardExpiry, ...(dataAccess.at ? [{ at: dataAccess.at, kind: 'data_access' as const }] : [])].filter((expiry) => expiry !== undefined);
+  const earliest = expiries.sort((a, b) => a.at.getTime() - b.at.getTime())[0];
+  return { ...(signedInAs ? { signedInAs } : {}), ...(earliest ? { hardExpiry: earliest } : {}) };
 }

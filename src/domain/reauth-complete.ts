@@ -22,6 +22,7 @@ import {
   FLOW_TTL_MS,
   FlowError,
   flowAad,
+  grantFacts,
   openPostedPage,
   startForm,
   startOAuthState,
@@ -115,7 +116,7 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
     await discard(deps, grant);
     throw await wrongAccount(deps, connection, flow.userId, provider, access.value);
   }
-  const facts = { ...(grant.signedInAs ? { signedInAs: grant.signedInAs } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
+  const facts = await grantFacts(deps, provider, client, tokens, grant.signedInAs);
   try {
     return { kind: 'reconnected', connection: await finish(deps, connection, flow.userId, tokenSecrets(tokens), facts) };
   } catch (error) {

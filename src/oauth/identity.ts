@@ -140,6 +140,8 @@ async function call(
   request: ProviderRequest,
   vars: Record<string, string>,
   endpoint: string,
+  /** False where the call authenticates with something else than the person's token (Meta's app token). */
+  withAppSecretProof = true,
 ): Promise<Result<unknown, OAuthFailure>> {
   const where = context(input, endpoint);
   const urlText = fill(request.url, vars, encodeURIComponent);
@@ -152,7 +154,7 @@ async function call(
     const value = fill(template, vars);
     if (value !== undefined) headers[name] = value;
   }
-  if (auth.appSecretProof && input.client?.settings?.appSecretProof === 'true') {
+  if (withAppSecretProof && auth.appSecretProof && input.client?.settings?.appSecretProof === 'true') {
     // https://developers.facebook.com/docs/graph-api/securing-requests#appsecret_proof
     url.searchParams.set('appsecret_proof', createHmac('sha256', input.client.clientSecret).update(input.accessToken).digest('hex'));
   }
@@ -210,4 +212,20 @@ async function requestJson(
   } catch (error) {
     return err(await failureFromError(error, where));
   }
+}
+
+/**
+ * When the provider ends the app's data access for this person (Meta), if the catalog says where to ask;
+ * undefined when it doesn't or the answer has no such time. An unreadable answer is no reason to refuse a
+ * sign-in, so failures come back as undefined too, with the detail for the log.
+ */
+export async function fetchDataAccessExpiry(input: FetchIdentityInput & { client: ClientCredentials }): Promise<{ at?: Date; problem?: string }> {
+  const auth = oauth2AuthOf(input.provider);
+  const dataAccess = auth.hardExpiry.dataAccess;
+  if (!dataAccess) return {};
+  const vars = { accessToken: input.accessToken, clientId: input.client.clientId, clientSecret: input.client.clientSecret };
+  const answer = await call(input, auth, { url: dataAccess.url, method: 'GET', headers: {} }, vars, 'data access endpoint', false);
+  if (!answer.ok) return { problem: answer.error.detail };
+  const seconds = valueAt(answer.value, dataAccess.path);
+  return typeof seconds === 'number' && seconds > 0 ? { at: new Date(seconds * 1000) } : {};
 }

@@ -10,7 +10,7 @@ export { createAuthorization, completeAuthorization } from './authorization';
 export type { AuthorizationRequest, CompleteAuthorizationInput, CreateAuthorizationInput } from './authorization';
 export { refreshAccessToken, revokeToken } from './tokens';
 export type { RefreshInput, RevokeInput } from './tokens';
-export { fetchIdentity, readAccountAccess, checkApiKey } from './identity';
+export { fetchDataAccessExpiry, fetchIdentity, readAccountAccess, checkApiKey } from './identity';
 export type { CheckApiKeyInput, FetchIdentityInput } from './identity';
 export { DEFAULT_TIMEOUT_MS } from './types';
 export { oauth2AuthOf } from './authorization-server';

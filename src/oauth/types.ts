@@ -10,7 +10,7 @@ export interface TokenSet {
   hardExpiry?: HardExpiry;
 }
 
-export type HardExpiryKind = 'refresh_token' | 'access_token' | 'idle' | 'testing_app';
+export type HardExpiryKind = 'refresh_token' | 'access_token' | 'idle' | 'testing_app' | 'data_access';
 
 export interface HardExpiry {
   at: Date;

@@ -225,7 +225,15 @@ const META_ADS: ProviderInput = {
     accountIdFormat: 'digits',
     // Meta issues long-lived user tokens (about 60 days) and no refresh tokens; probes call identity instead.
     refreshable: false,
-    hardExpiry: { accessTokenExpiry: true },
+    // Data access also ends 90 days after the person last used the app, whatever the token says
+    // (https://developers.facebook.com/docs/facebook-login/auth-vs-data/); debug_token tells when.
+    hardExpiry: {
+      accessTokenExpiry: true,
+      dataAccess: {
+        url: `https://graph.facebook.com/${META_GRAPH_VERSION}/debug_token?input_token={accessToken}&access_token={clientId}|{clientSecret}`,
+        path: 'data.data_access_expires_at',
+      },
+    },
   },
   // Codes from https://developers.facebook.com/docs/graph-api/guides/error-handling.
   errors: [

@@ -129,6 +129,11 @@ const hardExpirySchema = z.object({
   idleDays: z.number().int().positive().optional(),
   /** Refresh tokens of apps in the provider's "Testing" publishing status die after this many days. */
   testingDays: z.number().int().positive().optional(),
+  /**
+   * A request whose answer holds, at `path`, the Unix time the app's data access ends (Meta's
+   * `data_access_expires_at`). Placeholders: `{accessToken}`, `{clientId}`, `{clientSecret}`.
+   */
+  dataAccess: z.object({ url: z.string().url(), path: z.string().min(1) }).optional(),
 });
 
 const revokeSchema = z.object({

@@ -29,6 +29,7 @@ export function mapProviderUrls(provider: ProviderDefinition, map: (url: string)
       ...(auth.revoke ? { revoke: { ...auth.revoke, url: map(auth.revoke.url) } } : {}),
       ...(auth.issuer !== undefined ? { issuer: map(auth.issuer) } : {}),
       identity: { ...auth.identity, url: map(auth.identity.url) },
+      hardExpiry: { ...auth.hardExpiry, ...(auth.hardExpiry.dataAccess ? { dataAccess: { ...auth.hardExpiry.dataAccess, url: map(auth.hardExpiry.dataAccess.url) } } : {}) },
       accounts: auth.accounts.map((list) => (list.request ? { ...list, request: { ...list.request, url: map(list.request.url) } } : list)),
     },
   };

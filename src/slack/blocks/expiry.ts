@@ -21,6 +21,7 @@ const WHY: Record<string, string> = {
   access_token: 'its token has a fixed lifetime and no refresh token (Meta user tokens last about 60 days)',
   idle: 'its refresh token dies after 90 days without use',
   testing_app: 'the Google app is still in Testing, where refresh tokens die 7 days after consent',
+  data_access: "the provider ends the app's data access 90 days after the person who signed in last used it (Meta)",
 };
 
 const DAY_MS = 24 * 60 * 60_000;

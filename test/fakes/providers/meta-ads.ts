@@ -41,6 +41,8 @@ export interface MetaAdsSimulator extends ProviderSimulator {
   changePassword(userId: string): void;
   /** Every Login dialog that led to a code, in order. */
   readonly consents: MetaConsent[];
+  /** Days until the app's data access ends for a person, as debug_token reports it (Meta's default: 90). */
+  setDataAccessDays(days: number): void;
 }
 
 const V = META_GRAPH_VERSION;
@@ -55,6 +57,7 @@ export async function startMetaAdsSimulator(options: SimulatorOptions = {}): Pro
   const consents: MetaConsent[] = [];
   const endedBy = new Map<string, EndedBy>();
   let proofRequired = false;
+  let dataAccessDays = 90;
   const now = options.now ?? Date.now;
 
   /** Graph's error object (https://developers.facebook.com/docs/graph-api/guides/error-handling). */
@@ -194,6 +197,33 @@ export async function startMetaAdsSimulator(options: SimulatorOptions = {}): Pro
           return answer;
         },
 
+        // https://developers.facebook.com/docs/graph-api/reference/debug_token: metadata of `input_token`, read
+        // with an app access token (`app_id|app_secret`). `data_access_expires_at` is the end of the app's data
+        // access, 90 days after the person last used it (https://developers.facebook.com/docs/facebook-login/auth-vs-data/).
+        [`GET /${V}/debug_token`]: (request, state) => {
+          if (request.query.access_token !== `${state.clientId}|${state.clientSecret}`) {
+            return graphError(400, { message: 'Invalid OAuth access token signature.', type: 'OAuthException', code: 190 });
+          }
+          const record = state.tokens.get(request.query.input_token ?? '');
+          const now = Math.floor(state.now() / 1000);
+          if (!record || record.kind !== 'access') return { status: 200, body: { data: { is_valid: false, scopes: [] } } };
+          return {
+            status: 200,
+            body: {
+              data: {
+                app_id: state.clientId,
+                type: 'USER',
+                application: 'Reconnect (simulated)',
+                data_access_expires_at: now + dataAccessDays * 86_400,
+                expires_at: record.expiresAt ? Math.floor(record.expiresAt / 1000) : 0,
+                is_valid: state.live(request.query.input_token, 'access') !== undefined,
+                scopes: ['ads_read', 'ads_management', 'business_management'],
+                user_id: record.userId,
+              },
+            },
+          };
+        },
+
         [`GET /${V}/oauth/access_token`]: exchangeCode,
         [`POST /${V}/oauth/access_token`]: exchangeCode,
 
@@ -274,6 +304,9 @@ export async function startMetaAdsSimulator(options: SimulatorOptions = {}): Pro
     consents,
     requireAppSecretProof(on: boolean) {
       proofRequired = on;
+    },
+    setDataAccessDays(days: number) {
+      dataAccessDays = days;
     },
     changePassword(userId: string) {
       endUser(sim, userId, 460);

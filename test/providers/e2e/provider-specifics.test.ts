@@ -103,6 +103,21 @@ for (const { kind, skip } of databaseKinds()) {
         expect(near(credential.hardExpiresAt, Date.now() + 5183944 * 1000)).toBe(true);
         expect((await world.probe(id)).result).toBe('ok');
       });
+
+      it("records the end of the app's data access when it comes before the token's (debug_token)", async () => {
+        world.sim.setDataAccessDays(30);
+        try {
+          const id = await world.connect('meta_ads', '238100005', world.sim.issueTokens('m-agency'));
+          expect((await world.reauthorizeAs(id, 'm-agency')).status).toBe(200);
+          const credential = await world.credential(id);
+          expect(credential.hardExpiryKind).toBe('data_access');
+          expect(near(credential.hardExpiresAt, Date.now() + 30 * DAY_MS)).toBe(true);
+          const debug = world.sim.requestsTo('/v23.0/debug_token').at(-1)!;
+          expect(debug.query.access_token).toBe(`${world.sim.clientId}|${world.sim.clientSecret}`);
+        } finally {
+          world.sim.setDataAccessDays(90);
+        }
+      });
     });
 
     describe('LinkedIn Ads', () => {
