@@ -65,6 +65,16 @@ export async function saveSecrets(
  * Live connections whose credentials this person granted: a provider whose revocation ends the whole
  * grant (Google) would cut them all off.
  */
+/** The live connections whose credentials this person granted, oldest grant first. */
+export async function connectionsGrantedBy(db: Client, provider: string, signedInAs: string): Promise<{ id: string; name: string }[]> {
+  const rows = await db.credential.findMany({
+    where: { signedInAs, connection: { provider, status: { not: 'disabled' } } },
+    orderBy: { updatedAt: 'asc' },
+    select: { connection: { select: { id: true, name: true } } },
+  });
+  return rows.map((row) => row.connection);
+}
+
 export async function countGrantsBy(db: Client, provider: string, signedInAs: string): Promise<number> {
   return db.credential.count({ where: { signedInAs, connection: { provider, status: { not: 'disabled' } } } });
 }

@@ -16,6 +16,7 @@ import { hashToken } from './reauth-start';
 import {
   discard,
   grantFacts,
+  warnAtGrantLimit,
   FLOW_TTL_MS,
   FlowError,
   flowAad,
@@ -269,6 +270,7 @@ async function createFor(
     if (error instanceof DomainError && error.code === 'conflict') throw new FlowError('conflict', `${error.message} Nothing was created.`);
     throw error;
   }
+  await warnAtGrantLimit(deps.prisma, provider, connection, userId, facts.signedInAs);
   if (connection.channelId) {
     await enqueueChannelNotice(deps.prisma, connection.teamId, connection.channelId, `connect:${connection.id}`, {
       kind: 'connected',

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthFlow } from '../db/auth-flows';
 import { findAuthFlow, spendAuthFlow } from '../db/auth-flows';
-import type { Prisma } from '../db/client';
+import type { Prisma, Tx } from '../db/client';
 import type { Connection } from '../db/connections';
-import { countGrantsBy, type CredentialFacts } from '../db/credentials';
+import { connectionsGrantedBy, countGrantsBy, type CredentialFacts } from '../db/credentials';
+import { enqueueChannelNotice } from './notifications';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
 import { DomainError, type ErrorCode } from '../lib/errors';
@@ -224,4 +225,24 @@ export async function grantFacts(deps: FlowDeps, provider: ProviderDefinition, c
   const expiries = [tokens.hardExpiry, ...(dataAccess.at ? [{ at: dataAccess.at, kind: 'data_access' as const }] : [])].filter((expiry) => expiry !== undefined);
   const earliest = expiries.sort((a, b) => a.at.getTime() - b.at.getTime())[0];
   return { ...(signedInAs ? { signedInAs } : {}), ...(earliest ? { hardExpiry: earliest } : {}) };
+}
+
+/**
+ * After storing a grant: when its person now holds as many of this provider's grants as it keeps
+ * (Salesforce: 5 per user and app), the channel hears that the next sign-in by them ends the oldest.
+ */
+export async function warnAtGrantLimit(tx: Prisma | Tx, provider: ProviderDefinition, connection: Connection, userId: string | null, signedInAs: string | undefined): Promise<void> {
+  const limit = provider.maxGrantsPerPerson;
+  if (!limit || !signedInAs || !connection.channelId) return;
+  const holders = await connectionsGrantedBy(tx, provider.id, signedInAs);
+  if (holders.length < limit) return;
+  await enqueueChannelNotice(tx, connection.teamId, connection.channelId, `grant-limit:${connection.id}:${holders.length}:${Date.now()}`, {
+    kind: 'grant_limit',
+    userId: userId ?? '',
+    providerName: provider.name,
+    signedInAs,
+    grants: holders.length,
+    limit,
+    connectionNames: holders.map((holder) => holder.name),
+  });
 }

@@ -40,7 +40,10 @@ export function enqueueExpiryWarning(tx: Prisma | Tx, warning: { id: string; tea
   });
 }
 
-export type ChannelNotice = { kind: 'connected'; userId: string; connectionName: string; providerName: string; account: string };
+export type ChannelNotice =
+  | { kind: 'connected'; userId: string; connectionName: string; providerName: string; account: string }
+  /** The person who just signed in holds as many grants as the provider keeps: the next sign-in ends the oldest. */
+  | { kind: 'grant_limit'; userId: string; providerName: string; signedInAs: string; grants: number; limit: number; connectionNames: string[] };
 
 export function enqueueChannelNotice(tx: Prisma | Tx, teamId: string, channelId: string, key: string, notice: ChannelNotice): Promise<boolean> {
   return enqueue(tx, { kind: OUTBOX_KINDS.channelNotice, idempotencyKey: `notice:${key}`, teamId, payload: { teamId, channelId, notice } });

@@ -5,7 +5,7 @@ import { loadSecrets, saveSecrets, type CredentialFacts } from '../db/credential
 import { prefilledValues, secretsOfForm, verifyForm, type FormValues } from './credential-forms';
 import { recordAudit } from '../db/audit';
 import type { ProviderDefinition } from '../providers/definition';
-import { completeAuthorization, oauth2AuthOf, readAccountAccess, type OAuthFailure } from '../oauth';
+import { completeAuthorization, oauth2AuthOf, readAccountAccess, revokeToken, type OAuthFailure } from '../oauth';
 import type { AccountAccess } from '../oauth/types';
 import { reachesAccount } from '../providers/account-ids';
 import { openIncidentOf } from '../db/incidents';
@@ -24,6 +24,7 @@ import {
   flowAad,
   grantFacts,
   openPostedPage,
+  warnAtGrantLimit,
   startForm,
   startOAuthState,
   type StartedForm,
@@ -117,12 +118,34 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
     throw await wrongAccount(deps, connection, flow.userId, provider, access.value);
   }
   const facts = await grantFacts(deps, provider, client, tokens, grant.signedInAs);
+  const replaced = (await loadSecrets(deps.prisma, deps.keyRing, connection))?.secrets;
   try {
-    return { kind: 'reconnected', connection: await finish(deps, connection, flow.userId, tokenSecrets(tokens), facts) };
+    const reconnected = await finish(deps, connection, flow.userId, tokenSecrets(tokens), facts);
+    await endReplacedGrant(deps, grant, replaced?.refreshToken ?? replaced?.accessToken);
+    return { kind: 'reconnected', connection: reconnected };
   } catch (error) {
     if (error instanceof FlowError) await discard(deps, grant);
     throw error;
   }
+}
+
+/**
+ * The grant a reauthorization replaced is ended where that ends only it (Salesforce, LinkedIn, HubSpot):
+ * providers keep few grants per person (Salesforce 5) and each leftover one brings the next sign-in
+ * closer to silently ending the oldest. A grant-wide revocation (Google) would end the new one too.
+ */
+async function endReplacedGrant(deps: FlowDeps, grant: UnusedGrant, oldToken: string | undefined): Promise<void> {
+  const { revoke } = oauth2AuthOf(grant.provider);
+  if (!revoke || revoke.ends !== 'token' || !oldToken || oldToken === grant.tokens.refreshToken || oldToken === grant.tokens.accessToken) return;
+  const revoked = await revokeToken({ provider: grant.provider, client: grant.client, token: oldToken, ...httpOf(deps) });
+  await recordAudit(deps.prisma, {
+    teamId: grant.connection.teamId,
+    connectionId: grant.connection.id,
+    action: revoked.ok ? 'replaced_grant_revoked' : 'replaced_grant_revoke_failed',
+    actor: { type: 'user', id: grant.userId ?? undefined },
+    detail: revoked.ok ? {} : { detail: revoked.error.detail },
+    at: deps.clock.now(),
+  });
 }
 
 /** Accounts named on the page and in the thread; the rest are counted. */
@@ -226,6 +249,7 @@ async function finish(
       await enqueueExpiryWarning(tx, { id, teamId: connection.teamId, connectionId: connection.id }, 'closed');
     }
     await applyStatusChange(deps.engine, tx, { connectionId: connection.id, status: 'connected', actor, occurredAt: now });
+    await warnAtGrantLimit(tx, deps.catalog.forConnection(connection), connection, userId, facts.signedInAs);
     return recordCredentialsWork(tx, connection.id, now);
   });
 }

@@ -387,6 +387,9 @@ const SALESFORCE: ProviderInput = {
   ],
   streams: [...STREAMS_BY_KIND.crm],
   docsUrl: 'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm',
+  // "A user can have up to five approvals per connected app; the sixth revokes the oldest"
+  // (https://help.salesforce.com/s/articleView?id=platform.remoteaccess_request_approve.htm).
+  maxGrantsPerPerson: 5,
   // Sandboxes sign in at test.salesforce.com; orgs with My Domain may require their own host.
   hostOption: {
     option: 'loginHost',

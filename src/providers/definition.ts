@@ -232,6 +232,8 @@ export const providerSchema = z.object({
    * sandboxes at test.salesforce.com and My Domain hosts); the value must match `pattern`.
    */
   hostOption: z.object({ option: z.string().min(1), pattern: z.string().min(1), help: z.string().min(1) }).optional(),
+  /** The provider keeps at most this many grants per person and app; the next one silently ends the oldest. */
+  maxGrantsPerPerson: z.number().int().positive().optional(),
 });
 export type ProviderDefinition = z.infer<typeof providerSchema>;
 export type ProviderInput = z.input<typeof providerSchema>;

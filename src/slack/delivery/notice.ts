@@ -11,7 +11,18 @@ import { waitForChannelTurn } from '../pacing';
 const noticePayload = z.object({
   teamId: z.string().min(1),
   channelId: z.string().min(1),
-  notice: z.object({ kind: z.literal('connected'), userId: z.string(), connectionName: z.string(), providerName: z.string(), account: z.string() }),
+  notice: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('connected'), userId: z.string(), connectionName: z.string(), providerName: z.string(), account: z.string() }),
+    z.object({
+      kind: z.literal('grant_limit'),
+      userId: z.string(),
+      providerName: z.string(),
+      signedInAs: z.string(),
+      grants: z.number(),
+      limit: z.number(),
+      connectionNames: z.array(z.string()),
+    }),
+  ]),
 });
 
 export function noticeHandler(deps: { prisma: Prisma; clients: SlackClients }): DeliveryHandler {

@@ -7,6 +7,7 @@ import { adminRequest } from '../../fakes/ingest-requests';
 import { FAKE_SLACK_DEFAULTS } from '../../fakes/fake-slack';
 import { databaseKinds, truncateAll } from '../../support/databases';
 import { startProviderWorld, type ProviderWorld } from '../../support/provider-e2e';
+import { waitFor } from '../../support/wait';
 import { clickReauthorize, consentAndReturn, openLink } from '../../support/reauth-driver';
 
 /**
@@ -172,6 +173,31 @@ for (const { kind, skip } of databaseKinds()) {
         world = await startProviderWorld(kind, sim);
       });
       afterAll(() => world.stop());
+      beforeEach(async () => {
+        await truncateAll(world.t.app.core.db);
+        world.sim.revoked.length = 0;
+      });
+
+      it('warns the channel when the person now holds the 5 grants Salesforce keeps per user and app', async () => {
+        // Four other workspaces connected the same org as the same user earlier.
+        for (let index = 1; index <= 4; index += 1) {
+          const other = await adminRequest(world.t.url, 'POST', '/api/v1/connections', {
+            teamId: `T0OTHER0${index}`,
+            provider: 'salesforce',
+            name: `Acme for workspace ${index}`,
+            externalAccountId: '00D5g000004ABCDEAU',
+            credentials: world.sim.issueTokens('0055g00000AAAAAAA1'),
+          });
+          await world.t.app.core.db.prisma.credential.update({ where: { connectionId: other.json.id as string }, data: { signedInAs: '0055g00000AAAAAAA1' } });
+        }
+        const id = await world.connect('salesforce', '00D5g000004ABCD', world.sim.issueTokens('0055g00000AAAAAAA1'));
+        expect((await world.reauthorizeAs(id, '0055g00000AAAAAAA1')).status).toBe(200);
+
+        await waitFor(() => world.slack.callsTo('chat.postMessage').some((call) => String(call.args.text).includes('now holds 5 Salesforce grants')));
+        const notice = world.slack.callsTo('chat.postMessage').find((call) => String(call.args.text).includes('now holds 5 Salesforce grants'))!;
+        expect(notice.args.channel).toBe('C0ADS0001');
+        expect(String(notice.args.text)).toContain('the next sign-in by this user silently ends the oldest, Acme for workspace 1');
+      });
 
       it('revokes the grant it got when the connection was disabled while the person was signing in', async () => {
         const id = await world.connect('salesforce', '00D5g000004ABCDEAU', world.sim.issueTokens('0055g00000AAAAAAA1'));
