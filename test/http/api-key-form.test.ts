@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 import { loadSecrets } from '../../src/db/credentials';
 import { startReauthorization } from '../../src/domain/reauth-start';
+import { startConnect } from '../../src/domain/connect';
 
 const OWNER = 'U0OWNER01';
 
@@ -83,5 +84,38 @@ for (const { kind, skip } of databaseKinds()) {
       expect(await response.text()).toContain(text);
       expect(await storedKey()).toBe('key-old-0123456789');
     });
+
+    it('connects a new API-key integration through the same single-use form, for the account the key names', async () => {
+      const started = await startConnect(
+        { ...flowDepsOf(t), linkTtlMinutes: 10 },
+        { teamId: 'T0TEAM001', userId: OWNER, provider: 'generic_api_key', target: { channelId: 'C0KEYS001', name: 'Second warehouse' } },
+      );
+      const response = await fetch(started.url);
+      const html = await response.text();
+      expect(html).toContain('Connect Generic API-key integration');
+      const field = (name: string) => html.match(new RegExp(`name="${name}" value="([^"]+)"`))![1]!;
+      const form = { flow: field('flow'), csrf: field('csrf'), cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! };
+
+      const wrong = await submit(form, 'not-a-key-0123456789');
+      expect(wrong.status).toBe(400);
+      expect(await t.app.core.db.prisma.connection.count()).toBe(1);
+      const done = await submit(form, 'key-other-0123456789');
+      expect(done.status).toBe(200);
+      expect(await done.text()).toContain('Second warehouse is connected');
+      const created = await t.app.core.db.prisma.connection.findFirstOrThrow({ where: { name: 'Second warehouse' } });
+      expect(created).toMatchObject({ externalAccountId: 'acct-other', channelId: 'C0KEYS001', owners: JSON.stringify([OWNER]) });
+    });
   });
+}
+
+/** The flow dependencies the app builds, from a running test app. */
+function flowDepsOf(t: TestApp) {
+  const core = t.app.core;
+  return {
+    ...core.connections,
+    publicUrl: core.config.publicUrl,
+    allowInsecureHttp: core.config.allowInsecureHttp,
+    timeoutMs: core.config.probe.timeoutMs,
+    clientFor: () => undefined,
+  };
 }
