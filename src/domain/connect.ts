@@ -138,8 +138,7 @@ export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: Flo
   });
   if (!exchanged.ok) throw new FlowError(exchanged.error.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', `Connecting failed: ${exchanged.error.detail}. Nothing was created; try again from Slack.`);
   const tokens = exchanged.value;
-  const placeholder = { id: '', teamId: flow.teamId!, provider: provider.id } as Connection;
-  const grant = { provider, client, tokens, connection: placeholder, userId: flow.userId };
+  const grant = { provider, client, tokens, teamId: flow.teamId!, userId: flow.userId };
   const access = await readAccountAccess({ provider, client, accessToken: tokens.accessToken, ...httpOf(deps) });
   if (!access.ok) {
     await discard(deps, grant);

@@ -65,7 +65,9 @@ export interface UnusedGrant {
   provider: ProviderDefinition;
   client: ClientCredentials;
   tokens: TokenSet;
-  connection: Connection;
+  /** Where the audit goes: the connection being reauthorized, or only the workspace when connecting. */
+  teamId: string;
+  connectionId?: string;
   userId: string | null;
   signedInAs?: string;
 }
@@ -80,7 +82,7 @@ export async function discard(deps: FlowDeps, grant: UnusedGrant): Promise<void>
   const { revoke } = oauth2AuthOf(grant.provider);
   if (!revoke) return;
   const audit = (action: string, detail: Record<string, unknown>) =>
-    recordAudit(deps.prisma, { teamId: grant.connection.teamId, connectionId: grant.connection.id, action, actor: { type: 'user', id: grant.userId ?? undefined }, detail, at: deps.clock.now() });
+    recordAudit(deps.prisma, { teamId: grant.teamId, connectionId: grant.connectionId, action, actor: { type: 'user', id: grant.userId ?? undefined }, detail, at: deps.clock.now() });
   if (revoke.ends === 'grant' && grant.signedInAs && (await countGrantsBy(deps.prisma, grant.provider.id, grant.signedInAs)) > 0) {
     await audit('grant_kept', { why: 'the same person granted another connection, which revoking would end too' });
     return;

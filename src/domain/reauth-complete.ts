@@ -104,7 +104,7 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
   });
   if (!result.ok) throw await failed(deps, connection, flow.userId, result.error);
   const tokens = result.value;
-  const grant: UnusedGrant = { provider, client, tokens, connection, userId: flow.userId };
+  const grant: UnusedGrant = { provider, client, tokens, teamId: connection.teamId, connectionId: connection.id, userId: flow.userId };
 
   const access = await readAccountAccess({ provider, client, accessToken: tokens.accessToken, ...httpOf(deps) });
   if (!access.ok) {
@@ -139,8 +139,8 @@ async function endReplacedGrant(deps: FlowDeps, grant: UnusedGrant, oldToken: st
   if (!revoke || revoke.ends !== 'token' || !oldToken || oldToken === grant.tokens.refreshToken || oldToken === grant.tokens.accessToken) return;
   const revoked = await revokeToken({ provider: grant.provider, client: grant.client, token: oldToken, ...httpOf(deps) });
   await recordAudit(deps.prisma, {
-    teamId: grant.connection.teamId,
-    connectionId: grant.connection.id,
+    teamId: grant.teamId,
+    connectionId: grant.connectionId,
     action: revoked.ok ? 'replaced_grant_revoked' : 'replaced_grant_revoke_failed',
     actor: { type: 'user', id: grant.userId ?? undefined },
     detail: revoked.ok ? {} : { detail: revoked.error.detail },
