@@ -147,6 +147,16 @@ export function blockAction(fields: BlockActionFields): SlackRequest {
   };
 }
 
+/** A click in App Home: the container is the Home view, and Slack sends no response_url, message or channel. */
+export function homeClick(fields: BlockActionFields): SlackRequest {
+  const payload = blockActionPayload(fields);
+  payload.container = { type: 'view', view_id: 'V0HOME' };
+  delete payload.response_url;
+  delete payload.message;
+  delete payload.channel;
+  return { contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), headers: {} };
+}
+
 export function blockActionPayload(fields: BlockActionFields): Record<string, unknown> {
   const teamId = fields.teamId ?? FAKE_SLACK_DEFAULTS.team.id;
   const channelId = fields.channelId ?? TEST_CHANNEL.id;

@@ -3,7 +3,7 @@ import { adminRequest, postIngest, tableCounts } from '../fakes/ingest-requests'
 import { startTestApp, type TestApp } from '../support/test-app';
 import { startFakeSlack, type FakeSlack, FAKE_SLACK_DEFAULTS } from '../fakes/fake-slack';
 import { validateBlocks } from '../fakes/block-kit';
-import { blockAction, blockActionPayload, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
+import { blockAction, homeClick, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { waitFor } from '../support/wait';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
@@ -152,13 +152,8 @@ for (const { kind, skip } of databaseKinds()) {
     it('Reauthorize clicked in App Home answers in a modal (a Home click has no response_url)', async () => {
       await drop();
       const incident = await waitForIncident();
-      const payload = blockActionPayload({ actionId: 'reauthorize', value: incident, type: 'button', userId: OWNER });
-      payload.container = { type: 'view', view_id: 'V0HOME' };
-      delete payload.response_url;
-      delete payload.message;
-      delete payload.channel;
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      expect((await postSigned(t.url, '/slack/events', { contentType: 'application/x-www-form-urlencoded', body, headers: {} })).status).toBe(200);
+      const click = homeClick({ actionId: 'reauthorize', value: incident, type: 'button', userId: OWNER });
+      expect((await postSigned(t.url, '/slack/events', click)).status).toBe(200);
       await slack.waitForCalls('views.open', 1);
       expect(JSON.stringify(slack.callsTo('views.open')[0]!.args.view)).toMatch(/oauth\/start\?t=/);
     });

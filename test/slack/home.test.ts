@@ -11,7 +11,7 @@ import { homeRefreshHandler } from '../../src/slack/delivery/home';
 import { databaseKinds, truncateAll } from '../support/databases';
 import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 import { validateBlocks } from '../fakes/block-kit';
-import { blockActionPayload, eventCallback, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
+import { eventCallback, homeClick, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
@@ -146,13 +146,8 @@ for (const { kind, skip } of databaseKinds()) {
       // HubSpot has an OAuth client here; Google Ads and the others don't, so they get no button.
       expect(connect.elements.map((element) => element.value)).toEqual(['hubspot']);
 
-      const payload = blockActionPayload({ actionId: 'connect:hubspot', value: 'hubspot', type: 'button', userId: 'U0VIEWER1' });
-      payload.container = { type: 'view', view_id: 'V0HOME' };
-      delete payload.response_url;
-      delete payload.message;
-      delete payload.channel;
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      expect((await postSigned(t.url, '/slack/events', { contentType: 'application/x-www-form-urlencoded', body, headers: {} })).status).toBe(200);
+      const click = homeClick({ actionId: 'connect:hubspot', value: 'hubspot', type: 'button', userId: 'U0VIEWER1' });
+      expect((await postSigned(t.url, '/slack/events', click)).status).toBe(200);
       await slack.waitForCalls('views.open', 1);
       expect(JSON.stringify(slack.callsTo('views.open')[0]!.args.view)).toMatch(/oauth\/start\?t=[^|]+\|Connect HubSpot>/);
       expect(await t.app.core.db.prisma.authFlow.count({ where: { purpose: 'connect_link', userId: 'U0VIEWER1', provider: 'hubspot' } })).toBe(1);
