@@ -1,14 +1,14 @@
 import type { Prisma } from '../db/client';
 import { findConnection, type Connection } from '../db/connections';
-import { loadSecrets, releaseRefreshLock, takeRefreshLock, type StoredSecrets } from '../db/credentials';
+import { loadSecrets, type StoredSecrets } from '../db/credentials';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
 import { DomainError } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
 import type { Logger } from '../lib/logger';
-import type { ClientCredentials } from '../oauth';
 import type { Catalog } from '../providers/catalog';
-import { refreshStored } from './credential-refresh';
+import { REFRESH_BUSY, REFRESH_LOCK_MS, refreshStored } from './credential-refresh';
+import type { ProbeSettings } from './probe';
 import { changeStatus, type StatusEngineDeps } from './status-engine';
 
 /**
@@ -26,7 +26,7 @@ export interface AccessTokenDeps {
   catalog: Catalog;
   engine: StatusEngineDeps;
   logger: Logger;
-  settings: { allowInsecureHttp: boolean; timeoutMs: number; clientFor(providerId: string): ClientCredentials | undefined };
+  settings: Pick<ProbeSettings, 'allowInsecureHttp' | 'timeoutMs' | 'clientFor'>;
 }
 
 export type AccessTokenAnswer =
@@ -37,8 +37,6 @@ export type AccessTokenAnswer =
 
 /** The data platform's own refresh margin: a token handed out lives at least this long. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
-/** How long a lock holder may take before another replica may refresh instead: one refresh and its retries. */
-const LOCK_MS = 30_000;
 const WAIT_STEP_MS = 50;
 
 export interface AccessTokens {
@@ -80,7 +78,7 @@ export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
   }
 
   async function obtain(initial: Connection, keyName: string): Promise<AccessTokenAnswer> {
-    const deadline = deps.clock.now().getTime() + LOCK_MS + deps.settings.timeoutMs;
+    const deadline = deps.clock.now().getTime() + REFRESH_LOCK_MS + deps.settings.timeoutMs;
     let connection = initial;
     for (;;) {
       if (connection.status === 'authorization_required') throw needsReauthorization(connection);
@@ -92,14 +90,8 @@ export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
       if (!secrets.accessToken) throw new DomainError('authorization_required', `${connection.name} has no access token; reauthorize it.`);
       const now = deps.clock.now();
       if (isFresh(stored, now) || !secrets.refreshToken) return tokenOf(stored);
-
-      if (await takeRefreshLock(deps.prisma, connection.id, now, new Date(now.getTime() + LOCK_MS))) {
-        try {
-          return await refreshUnderLock(connection, stored, keyName);
-        } finally {
-          await releaseRefreshLock(deps.prisma, connection.id);
-        }
-      }
+      const answer = await refresh(connection, stored, keyName);
+      if (answer !== REFRESH_BUSY) return answer;
       // Another replica is refreshing: its result is stored in a moment, and read on the next turn.
       if (now.getTime() > deadline) throw new DomainError('unavailable', 'The token is still being refreshed; retry shortly.');
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
@@ -107,15 +99,13 @@ export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
     }
   }
 
-  async function refreshUnderLock(connection: Connection, seen: StoredSecrets, keyName: string): Promise<AccessTokenAnswer> {
-    // The lock may have been free because another caller just finished: theirs is the token to hand out.
-    const latest = (await loadSecrets(deps.prisma, deps.keyRing, connection)) ?? seen;
-    if (latest.version !== seen.version && isFresh(latest, deps.clock.now())) return tokenOf(latest);
+  async function refresh(connection: Connection, stored: StoredSecrets, keyName: string): Promise<AccessTokenAnswer | typeof REFRESH_BUSY> {
     const provider = deps.catalog.forConnection(connection);
     const client = deps.settings.clientFor(provider.id);
     if (!client) throw new DomainError('unavailable', `${provider.name} sign-in is not configured on this server, so the token can't be refreshed.`);
     const http = { allowInsecureHttp: deps.settings.allowInsecureHttp, timeoutMs: deps.settings.timeoutMs, clock: deps.clock };
-    const refreshed = await refreshStored(deps, connection, provider, client, latest, http, 'credentials_api');
+    const refreshed = await refreshStored(deps, connection, provider, client, stored, http, 'credentials_api');
+    if (refreshed === REFRESH_BUSY) return refreshed;
     if (refreshed.ok) {
       const { accessToken, expiresAt } = refreshed.value;
       return { accessToken, tokenType: 'bearer', expiresAt: expiresAt?.toISOString() ?? null };

@@ -1,4 +1,4 @@
-import { loadSecrets, replaceSecretsIfVersion, type Secrets, type StoredSecrets } from '../db/credentials';
+import { loadSecrets, releaseRefreshLock, replaceSecretsIfVersion, takeRefreshLock, type Secrets, type StoredSecrets } from '../db/credentials';
 import type { Prisma } from '../db/client';
 import type { Connection } from '../db/connections';
 import type { Clock } from '../lib/clock';
@@ -9,9 +9,10 @@ import { refreshAccessToken, type ClientCredentials, type HttpOptions, type OAut
 import type { ProviderDefinition } from '../providers/definition';
 
 /**
- * One refresh of a stored credential, by the probe or the credentials API: the provider's answer, then
- * the rotated tokens stored before anything else can fail (rotating providers invalidate the refresh
- * token presented as soon as they answer).
+ * One refresh of a stored credential, by the probe or the credentials API: under the credential row's
+ * lock, so across replicas and callers a rotating provider (Salesforce, Microsoft) never sees one
+ * refresh token twice; then the provider's answer, and the rotated tokens stored before anything else
+ * can fail (rotating providers invalidate the refresh token presented as soon as they answer).
  */
 
 export interface RefreshDeps {
@@ -24,6 +25,12 @@ export interface RefreshDeps {
 /** Re-encryption or another writer can bump the credential version between our read and write. */
 const STORE_ATTEMPTS = 3;
 
+/** How long a lock holder may take before another caller may refresh instead: one refresh and its retries. */
+export const REFRESH_LOCK_MS = 30_000;
+
+/** Another caller holds the lock and is refreshing this credential now. */
+export const REFRESH_BUSY = 'busy' as const;
+
 export async function refreshStored(
   deps: RefreshDeps,
   connection: Connection,
@@ -32,11 +39,28 @@ export async function refreshStored(
   stored: StoredSecrets,
   http: HttpOptions,
   by: 'probe' | 'credentials_api',
-): Promise<Result<TokenSet, OAuthFailure>> {
-  const refreshed = await refreshAccessToken({ provider, client, refreshToken: stored.secrets.refreshToken!, ...http });
-  if (!refreshed.ok) return err(refreshed.error);
-  await storeRefreshedTokens(deps, connection, stored, refreshed.value, by);
-  return ok(refreshed.value);
+): Promise<Result<TokenSet, OAuthFailure> | typeof REFRESH_BUSY> {
+  const now = deps.clock.now();
+  if (!(await takeRefreshLock(deps.prisma, connection.id, now, new Date(now.getTime() + REFRESH_LOCK_MS)))) return REFRESH_BUSY;
+  try {
+    // The lock may have been free because another caller just refreshed: their tokens are the current ones.
+    const latest = (await loadSecrets(deps.prisma, deps.keyRing, connection)) ?? stored;
+    if (latest.secrets.refreshToken !== stored.secrets.refreshToken && latest.secrets.accessToken) return ok(tokenSetOf(latest.secrets));
+    const refreshed = await refreshAccessToken({ provider, client, refreshToken: latest.secrets.refreshToken!, ...http });
+    if (!refreshed.ok) return err(refreshed.error);
+    await storeRefreshedTokens(deps, connection, latest, refreshed.value, by);
+    return ok(refreshed.value);
+  } finally {
+    await releaseRefreshLock(deps.prisma, connection.id);
+  }
+}
+
+function tokenSetOf(secrets: Secrets): TokenSet {
+  return {
+    accessToken: secrets.accessToken!,
+    ...(secrets.refreshToken ? { refreshToken: secrets.refreshToken } : {}),
+    ...(secrets.expiresAt ? { expiresAt: new Date(secrets.expiresAt) } : {}),
+  };
 }
 
 /**

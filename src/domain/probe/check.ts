@@ -2,7 +2,7 @@ import { loadSecrets, openCredential, type SealedCredential, type StoredSecrets 
 import type { Connection } from '../../db/connections';
 import type { Result } from '../../lib/errors';
 import { checkApiKey, fetchIdentity, type AccountIdentity, type HttpOptions, type OAuthFailure } from '../../oauth';
-import { refreshStored } from '../credential-refresh';
+import { REFRESH_BUSY, refreshStored } from '../credential-refresh';
 import { verifyForm } from '../credential-forms';
 import type { ProviderDefinition } from '../../providers/definition';
 import type { ProbeDeps, Verdict } from './types';
@@ -53,6 +53,8 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
       return { result: 'ok' };
     }
     const refreshed = await refreshStored(deps, connection, provider, client, stored, http, 'probe');
+    // Someone else is refreshing it this moment; the next sweep looks again.
+    if (refreshed === REFRESH_BUSY) return skipped('another caller is refreshing this credential');
     return refreshed.ok ? { result: 'ok' } : failed(refreshed.error);
   }
   if (!secrets.accessToken) return skipped('no stored access token');
