@@ -61,9 +61,23 @@ export async function burstLeadFor(db: Client, drop: { teamId: string; channelId
   return null;
 }
 
-/** The incidents that joined this lead's burst, oldest first. */
-export function burstMembers(db: Client, leadId: string): Promise<Incident[]> {
-  return db.incident.findMany({ where: { burstOf: leadId }, orderBy: { openedAt: 'asc' } });
+export interface BurstMember {
+  id: string;
+  state: string;
+  connection: { name: string; provider: string; externalAccountId: string; credential: { signedInAs: string | null } | null };
+}
+
+/** The incidents that joined this lead's burst, oldest first, with what their alert row shows: one query. */
+export function burstMembers(db: Client, leadId: string): Promise<BurstMember[]> {
+  return db.incident.findMany({
+    where: { burstOf: leadId },
+    orderBy: { openedAt: 'asc' },
+    select: {
+      id: true,
+      state: true,
+      connection: { select: { name: true, provider: true, externalAccountId: true, credential: { select: { signedInAs: true } } } },
+    },
+  });
 }
 
 /** The lead's alert is the members' too: replies in its thread are theirs. */

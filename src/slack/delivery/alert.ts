@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../config';
 import type { ClaimedMessage } from '../../db/outbox';
 import { retryWhileUnavailable } from '../../db/while-unavailable';
-import { burstMembers, recordAlertPosted, recordBurstPosted, recordDeliveryError, type Incident } from '../../db/incidents';
+import { burstMembers, recordAlertPosted, recordBurstPosted, recordDeliveryError, type BurstMember } from '../../db/incidents';
 import { credentialFacts } from '../../db/credentials';
 import { loadIncidentState, type IncidentDeps, type IncidentState } from '../../domain/incidents';
 import { enqueueAlertSync } from '../../domain/notifications';
@@ -111,21 +111,19 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   return outcome;
 }
 
-async function renderBurst(deps: DeliveryDeps, lead: IncidentState, members: readonly Incident[]) {
-  const entries: BurstEntry[] = [];
-  for (const incident of [lead.incident, ...members]) {
-    const state = incident.id === lead.incident.id ? lead : await loadIncidentState(deps, incident.id);
-    if (!state) continue;
-    const facts = await credentialFacts(deps.prisma, state.connection.id);
-    entries.push({
-      incidentId: incident.id,
-      connectionName: state.connection.name,
-      providerName: state.provider.name,
-      externalAccountId: state.connection.externalAccountId,
-      open: state.incident.state === 'open',
-      signedInAs: facts?.signedInAs ?? null,
-    });
-  }
+async function renderBurst(deps: DeliveryDeps, lead: IncidentState, members: readonly BurstMember[]) {
+  const leadSigner = (await credentialFacts(deps.prisma, lead.connection.id))?.signedInAs ?? null;
+  const entries: BurstEntry[] = [
+    { incidentId: lead.incident.id, connectionName: lead.connection.name, providerName: lead.provider.name, externalAccountId: lead.connection.externalAccountId, open: lead.incident.state === 'open', signedInAs: leadSigner },
+    ...members.map((member) => ({
+      incidentId: member.id,
+      connectionName: member.connection.name,
+      providerName: deps.catalog.get(member.connection.provider)?.name ?? member.connection.provider,
+      externalAccountId: member.connection.externalAccountId,
+      open: member.state === 'open',
+      signedInAs: member.connection.credential?.signedInAs ?? null,
+    })),
+  ];
   return burstMessage({ entries, openedAt: lead.incident.openedAt, command: deps.config.slackCommand });
 }
 
