@@ -14,6 +14,7 @@ import type { KeyRing } from '../src/lib/key-ring';
 import { signedHeaders } from '../src/lib/signature';
 import { BENCH_TEAM, type BenchFakes } from './fakes';
 import { wallClock } from './stats';
+import { translator } from '../src/slack/blocks/messages';
 
 /**
  * The four timed scenarios. Each builds its data in bulk straight through Prisma (setup is not what is
@@ -311,7 +312,7 @@ export async function digests(target: BenchTarget, options: { channels: number; 
   await Promise.all(
     Array.from({ length: options.renderConcurrency }, async () => {
       while (queue.shift() !== undefined) {
-        const rendered = await render(DIGEST_TEAM, { quiet: false, timeZone: 'UTC' });
+        const rendered = await render(DIGEST_TEAM, { quiet: false, timeZone: 'UTC', t: translator('en') });
         if (!rendered) throw new Error('a workspace with broken connections rendered no digest');
       }
     }),

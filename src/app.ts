@@ -40,6 +40,7 @@ import { registerActions } from './slack/listeners/actions';
 import { sameWorkspaceOnly } from './slack/tenancy';
 import { registerEvents } from './slack/listeners/events';
 import { reauthorizeStarter } from './slack/reauth-request';
+import { PeopleLanguages } from './slack/people';
 import { slackRouteGuard } from './http/slack-guard';
 import { mountOAuthRoutes } from './http/oauth-routes';
 
@@ -162,9 +163,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       allowedUsers: config.reauthAllowedUsers,
     });
     const flowDeps = flowDepsOf(core);
+    const people = new PeopleLanguages(clock);
     slack.app.use(sameWorkspaceOnly(db.prisma));
     const connect = (input: Parameters<typeof startConnect>[1]) => startConnect({ ...flowDeps, linkTtlMinutes: config.reauthLinkTtlMinutes }, input);
-    registerActions(slack.app, { ...incidentDeps, reauthorize, startConnect: connect });
+    registerActions(slack.app, { ...incidentDeps, reauthorize, startConnect: connect, people });
     registerCommands(slack.app, {
       ...incidentDeps,
       publicUrl: config.publicUrl,
@@ -173,8 +175,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       command: config.slackCommand,
       checkNow: (connectionId) => checkNow(probeDeps, connectionId),
       startConnect: connect,
+      people,
     });
-    registerHome(slack.app, { ...incidentDeps, command: config.slackCommand, connectable });
+    registerHome(slack.app, { ...incidentDeps, command: config.slackCommand, connectable, people });
     registerEvents(slack.app, { installationStore: slack.installationStore, logger });
     slack.app.error(async (error) => {
       logger.error('slack listener failed', { error });

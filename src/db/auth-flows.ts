@@ -24,6 +24,7 @@ export interface NewAuthFlow {
   secretKeyId?: string | null;
   expiresAt: Date;
   createdAt: Date;
+  language?: string | null;
 }
 
 export async function createAuthFlow(db: Client, flow: NewAuthFlow): Promise<void> {

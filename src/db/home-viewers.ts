@@ -12,21 +12,20 @@ const HOME_VIEWER_DAYS = 30;
 
 const viewerCutoff = (now: Date) => new Date(now.getTime() - HOME_VIEWER_DAYS * 86_400_000);
 
-export async function recordHomeVisit(db: Client, teamId: string, userId: string, at: Date): Promise<void> {
+export async function recordHomeVisit(db: Client, teamId: string, userId: string, at: Date, language: string): Promise<void> {
   await db.homeViewer.upsert({
     where: { teamId_userId: { teamId, userId } },
-    create: { teamId, userId, lastOpenedAt: at },
-    update: { lastOpenedAt: at },
+    create: { teamId, userId, lastOpenedAt: at, language },
+    update: { lastOpenedAt: at, language },
   });
 }
 
-export async function recentHomeViewers(db: Client, teamId: string, now: Date): Promise<string[]> {
-  const viewers = await db.homeViewer.findMany({
+export function recentHomeViewers(db: Client, teamId: string, now: Date): Promise<{ userId: string; language: string | null }[]> {
+  return db.homeViewer.findMany({
     where: { teamId, lastOpenedAt: { gte: viewerCutoff(now) } },
     orderBy: { lastOpenedAt: 'desc' },
-    select: { userId: true },
+    select: { userId: true, language: true },
   });
-  return viewers.map((viewer) => viewer.userId);
 }
 
 /** A plain query: it runs in every status change's transaction. */

@@ -72,11 +72,11 @@ interface PickSecret {
 /** The single-use link for `connect`; refuses a provider that is unknown or has no OAuth client here. */
 export async function startConnect(
   deps: ConnectDeps,
-  input: { teamId: string; userId: string; provider: string; target: ConnectTarget },
+  input: { teamId: string; userId: string; provider: string; target: ConnectTarget; language?: string },
 ): Promise<{ url: string; expiresAt: Date; provider: ProviderDefinition }> {
   const provider = findProvider(deps, input.provider);
   if (provider.auth.type === 'oauth2' && !deps.clientFor(provider.id)) {
-    throw new DomainError('not_configured', `${provider.name} isn't set up on this server yet: an admin must set ${provider.id.toUpperCase()}_CLIENT_ID and ${provider.id.toUpperCase()}_CLIENT_SECRET.`);
+    throw new FlowError('not_configured', { key: 'answer.notConfigured', values: { provider: provider.name, idUpper: provider.id.toUpperCase() } });
   }
   const now = deps.clock.now();
   const token = randomBytes(32).toString('base64url');
@@ -88,6 +88,7 @@ export async function startConnect(
     purpose: 'connect_link',
     teamId: input.teamId,
     userId: input.userId,
+    language: input.language ?? null,
     provider: provider.id,
     secretData: sealed.ciphertext,
     secretKeyId: sealed.keyId,
@@ -103,7 +104,7 @@ function findProvider(deps: ConnectDeps, query: string): ProviderDefinition {
   const byId = providers.find((provider) => normalizeName(provider.id) === normalizeName(query));
   const match = byId ? { kind: 'found' as const, item: byId } : matchByName(providers, query, (provider) => provider.name);
   if (match.kind === 'found') return match.item;
-  throw new DomainError('bad_request', `There is no provider "${query}". Providers: ${providers.map((provider) => provider.id).join(', ')}.`);
+  throw new FlowError('bad_request', { key: 'answer.noProvider', values: { query, providers: providers.map((provider) => provider.id).join(', ') } });
 }
 
 /**
@@ -115,18 +116,18 @@ export async function openConnectLink(deps: FlowDeps, link: FlowRow): Promise<{ 
   const { target } = deps.keyRing.openJson<{ target: ConnectTarget }>({ keyId: link.secretKeyId!, ciphertext: link.secretData! }, flowAad(link.tokenHash));
   const browserSecret = newBrowserSecret();
   if (provider.auth.type !== 'oauth2') {
-    return startForm(deps, { teamId: link.teamId, userId: link.userId, connectionId: null, provider, values: prefilledValues(provider, undefined), browserSecret, connect: target });
+    return startForm(deps, { teamId: link.teamId, userId: link.userId, connectionId: null, language: link.language, provider, values: prefilledValues(provider, undefined), browserSecret, connect: target });
   }
   const client = deps.clientFor(provider.id);
-  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
-  return startOAuthState(deps, { teamId: link.teamId, userId: link.userId, connectionId: null }, provider, client, target);
+  if (!client) throw new FlowError('not_configured', { key: 'flow.notConfigured', values: { provider: provider.name } });
+  return startOAuthState(deps, { teamId: link.teamId, userId: link.userId, connectionId: null, language: link.language }, provider, client, target);
 }
 
 /** The provider sent the person back from a connect flow: exchange, list what they reach, create or ask. */
 export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: FlowSecret, callbackUrl: URL, browserSecret: string): Promise<ConnectOutcome> {
   const provider = deps.catalog.require(flow.provider ?? '');
   const client = deps.clientFor(provider.id);
-  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`);
+  if (!client) throw new FlowError('not_configured', { key: 'flow.notConfigured', values: { provider: provider.name } });
   const exchanged = await completeAuthorization({
     provider,
     client,
@@ -136,22 +137,22 @@ export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: Flo
     codeVerifier: secret.codeVerifier!,
     ...httpOf(deps),
   });
-  if (!exchanged.ok) throw new FlowError(exchanged.error.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', `Connecting failed: ${exchanged.error.detail}. Nothing was created; try again from Slack.`);
+  if (!exchanged.ok) throw new FlowError(exchanged.error.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', { key: 'flow.connectFailed', values: { detail: exchanged.error.detail } });
   const tokens = exchanged.value;
   const grant = { provider, client, tokens, teamId: flow.teamId!, userId: flow.userId };
   const access = await readAccountAccess({ provider, client, accessToken: tokens.accessToken, ...httpOf(deps) });
   if (!access.ok) {
     await discard(deps, grant);
-    throw new FlowError('exchange_failed', `Connecting failed: ${access.error.detail}. Nothing was created; try again from Slack.`);
+    throw new FlowError('exchange_failed', { key: 'flow.connectFailed', values: { detail: access.error.detail } });
   }
   const facts = await grantFacts(deps, provider, client, tokens, access.value.person.id);
   const choices = await choicesFor(deps, flow.teamId!, provider, access.value.accounts);
   const open = choices.filter((choice) => !choice.connected);
   if (open.length === 0) {
     await discard(deps, { ...grant, ...(facts.signedInAs ? { signedInAs: facts.signedInAs } : {}) });
-    const who = access.value.person.label ?? 'The account you signed in with';
-    const why = choices.length === 0 ? `${who} can't reach any ${provider.name} account` : `every ${provider.name} account ${who} can reach is connected already`;
-    throw new FlowError('wrong_account', `${why}, so nothing was created. To fix an existing connection, use its Reauthorize button.`);
+    // `who` left out: the page says "the account you signed in with" in the reader's words.
+    const values = { provider: provider.name, ...(access.value.person.label ? { who: access.value.person.label } : {}) };
+    throw new FlowError('wrong_account', { key: choices.length === 0 ? 'flow.connectNone' : 'flow.connectAllConnected', values });
   }
   const target = secret.connect ?? {};
   if (choices.length === 1) return { kind: 'connected', connection: await create(deps, flow, provider, open[0]!, tokens, facts, target) };
@@ -174,6 +175,7 @@ export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: Flo
     tokenHash,
     teamId: flow.teamId,
     userId: flow.userId,
+    language: flow.language,
     provider: provider.id,
     secretData: sealed.ciphertext,
     secretKeyId: sealed.keyId,
@@ -188,8 +190,8 @@ export async function completePick(deps: FlowDeps, input: { flowToken: string; c
   const now = deps.clock.now();
   const { row, secret, tokenHash } = await openPostedPage<PickSecret>(deps, input, 'connect_pick', browserSecret);
   const choice = secret.choices[input.choice];
-  if (!choice || choice.connected) throw new FlowError('wrong_account', 'Pick one of the accounts that is not connected yet.');
-  if (!(await spendAuthFlow(deps.prisma, tokenHash, now, 'connect_pick'))) throw new FlowError('link_used', 'This page was already used; start again from Slack.');
+  if (!choice || choice.connected) throw new FlowError('wrong_account', { key: 'flow.pickUnconnected' });
+  if (!(await spendAuthFlow(deps.prisma, tokenHash, now, 'connect_pick'))) throw new FlowError('link_used', { key: 'flow.used', values: { what: 'page', restart: 'slack' } });
   const provider = deps.catalog.require(row.provider ?? '');
   const tokens: TokenSet = {
     accessToken: secret.tokens.accessToken,
@@ -266,7 +268,7 @@ async function createFor(
       facts,
     );
   } catch (error) {
-    if (error instanceof DomainError && error.code === 'conflict') throw new FlowError('conflict', `${error.message} Nothing was created.`);
+    if (error instanceof DomainError && error.code === 'conflict') throw new FlowError('conflict', { key: 'flow.conflict', values: { provider: provider.name, account: account.id } });
     throw error;
   }
   await warnAtGrantLimit(deps.prisma, provider, connection, userId, facts.signedInAs);

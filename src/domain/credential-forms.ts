@@ -36,12 +36,13 @@ export function prefilledValues(provider: ProviderDefinition, stored: Secrets | 
   return values;
 }
 
-export type FormProblem = { kind: 'invalid'; message: string } | { kind: 'refused'; failure: OAuthFailure };
+/** `fields`: names of the fields to fill in or correct; the page names them in the reader's words. */
+export type FormProblem = { kind: 'missing' | 'malformed'; fields: string[] } | { kind: 'refused'; failure: OAuthFailure };
 
 /** Checks what was entered with the provider itself; the account it names comes back. */
 export async function verifyForm(provider: ProviderDefinition, values: FormValues, http: HttpOptions): Promise<Result<AccountIdentity, FormProblem>> {
   const missing = formFieldsOf(provider).filter((field) => !values[field.name]?.trim());
-  if (missing.length > 0) return err({ kind: 'invalid', message: `Fill in ${missing.map((field) => field.label).join(', ')}.` });
+  if (missing.length > 0) return err({ kind: 'missing', fields: missing.map((field) => field.name) });
   if (provider.auth.type === 'api_key') {
     const checked = await checkApiKey({ provider, apiKey: values.apiKey!.trim(), ...http });
     return checked.ok ? ok(checked.value) : err({ kind: 'refused', failure: checked.error });
@@ -49,9 +50,8 @@ export async function verifyForm(provider: ProviderDefinition, values: FormValue
   if (provider.auth.type !== 'credentials_form') throw new Error(`provider ${provider.id} signs in with OAuth, not a form`);
   const parsed = databaseCredentialsSchema.safeParse({ ...values, port: Number(values.port) });
   if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
-    const labels = formFieldsOf(provider).filter((field) => fields.includes(field.name)).map((field) => field.label);
-    return err({ kind: 'invalid', message: `Check ${labels.join(', ') || 'the details'}.` });
+    const named = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+    return err({ kind: 'malformed', fields: formFieldsOf(provider).filter((field) => named.has(field.name)).map((field) => field.name) });
   }
   const checked = await checkDatabaseCredentials({ engine: provider.auth.verify, credentials: parsed.data, ...(http.timeoutMs ? { timeoutMs: http.timeoutMs } : {}) });
   if (!checked.ok) return err({ kind: 'refused', failure: checked.error });

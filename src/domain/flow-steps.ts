@@ -4,7 +4,7 @@ import { findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import type { Prisma, Tx } from '../db/client';
 import type { Connection } from '../db/connections';
 import { connectionsGrantedBy, countGrantsBy, type CredentialFacts } from '../db/credentials';
-import { enqueueChannelNotice } from './notifications';
+import { enqueueChannelNotice, type Reach } from './notifications';
 import { recordAudit } from '../db/audit';
 import type { Clock } from '../lib/clock';
 import { DomainError, type ErrorCode } from '../lib/errors';
@@ -34,14 +34,51 @@ export interface FlowDeps {
   clientFor(providerId: string): ClientCredentials | undefined;
 }
 
+/**
+ * What the page says about a refusal: a message of the catalogs (src/slack/blocks/messages) and its
+ * values, put in words in the reader's language at the edge. `reach` is who signed in and what they reach.
+ */
+export interface FlowWords {
+  key: FlowMessage;
+  values?: Record<string, string | number>;
+  reach?: Reach;
+  /** Form fields (by name) the refusal is about. */
+  fields?: string[];
+}
+
+export type FlowMessage =
+  | 'flow.invalid'
+  | 'flow.used'
+  | 'flow.expired'
+  | 'flow.otherBrowser'
+  | 'flow.csrf'
+  | 'flow.noState'
+  | 'flow.otherProvider'
+  | 'flow.connectionGone'
+  | 'flow.disabledMeanwhile'
+  | 'flow.notConfigured'
+  | 'flow.reauthFailed'
+  | 'flow.connectFailed'
+  | 'flow.wrongAccount'
+  | 'flow.wrongFormAccount'
+  | 'flow.connectNone'
+  | 'flow.connectAllConnected'
+  | 'flow.pickUnconnected'
+  | 'flow.conflict'
+  | 'form.fillIn'
+  | 'form.check'
+  | 'form.notAccepted'
+  | 'answer.notConfigured'
+  | 'answer.noProvider';
+
 /** A refused step of the flow; its code is one of the flow's refusals in the error vocabulary. */
 export class FlowError extends DomainError {
   constructor(
     code: ErrorCode,
-    message: string,
+    readonly words: FlowWords,
     readonly connection?: Connection,
   ) {
-    super(code, message);
+    super(code, `${words.key} ${JSON.stringify(words.values ?? {})}`);
     this.name = 'FlowError';
   }
 }
@@ -105,19 +142,19 @@ export type FlowRow = AuthFlow;
 /** Marks a single-use row used, or says exactly why it can't be used. */
 export async function consume(prisma: Prisma, tokenHash: string, purpose: string | readonly string[], now: Date, noun: 'link' | 'state', check?: (row: FlowRow) => void): Promise<FlowRow> {
   const row = await findAuthFlow(prisma, tokenHash);
-  const restart = noun === 'link' ? 'ask for a new link with the Reauthorize button in Slack' : 'start again from Slack';
-  if (!row || !(typeof purpose === 'string' ? [purpose] : purpose).includes(row.purpose)) throw new FlowError(noun === 'link' ? 'link_unknown' : 'state_unknown', `This ${noun} is not valid; ${restart}.`);
-  if (row.usedAt) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
-  if (row.expiresAt <= now) throw new FlowError(noun === 'link' ? 'link_expired' : 'state_expired', `This ${noun} expired; ${restart}.`);
+  const values = { what: noun, restart: noun };
+  if (!row || !(typeof purpose === 'string' ? [purpose] : purpose).includes(row.purpose)) throw new FlowError(noun === 'link' ? 'link_unknown' : 'state_unknown', { key: 'flow.invalid', values });
+  if (row.usedAt) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', { key: 'flow.used', values });
+  if (row.expiresAt <= now) throw new FlowError(noun === 'link' ? 'link_expired' : 'state_expired', { key: 'flow.expired', values });
   check?.(row);
-  if (!(await spendAuthFlow(prisma, tokenHash, now))) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', `This ${noun} was already used; ${restart}.`);
+  if (!(await spendAuthFlow(prisma, tokenHash, now))) throw new FlowError(noun === 'link' ? 'link_used' : 'state_used', { key: 'flow.used', values });
   return row;
 }
 
 export function checkBrowser(deps: FlowDeps, row: FlowRow, browserSecret: string | undefined): void {
   const secret = deps.keyRing.openJson<FlowSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(row.tokenHash));
   if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) {
-    throw new FlowError('other_browser', 'This sign-in was started in another browser or by another person; start again from Slack.');
+    throw new FlowError('other_browser', { key: 'flow.otherBrowser', values: { what: 'state' } });
   }
 }
 
@@ -136,7 +173,7 @@ export interface StartedForm {
 /** A form flow bound to this browser, for a connection (reauthorize) or none yet (connect). */
 export async function startForm(
   deps: FlowDeps,
-  input: { teamId: string | null; userId: string | null; connectionId: string | null; provider: ProviderDefinition; connection?: Connection; values: FormValues; browserSecret: string; connect?: FlowSecret['connect'] },
+  input: FlowOrigin & { provider: ProviderDefinition; connection?: Connection; values: FormValues; browserSecret: string; connect?: FlowSecret['connect'] },
 ): Promise<StartedForm> {
   const now = deps.clock.now();
   const flowToken = randomBytes(32).toString('base64url');
@@ -155,6 +192,7 @@ export async function startForm(
     secretKeyId: sealed.keyId,
     expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
     createdAt: now,
+    language: input.language,
   });
   return { kind: 'form', flowToken, csrfToken, browserSecret: input.browserSecret, provider: input.provider, values: input.values, ...(input.connection ? { connection: input.connection } : {}) };
 }
@@ -162,11 +200,12 @@ export async function startForm(
 
 export type StartedRedirect = { kind: 'redirect'; url: string; state: string; browserSecret: string };
 
-/** Where a flow started: who, for which connection (none yet when connecting) and provider. */
+/** Where a flow started: who, for which connection (none yet when connecting), and the person's language. */
 export interface FlowOrigin {
   teamId: string | null;
   userId: string | null;
   connectionId: string | null;
+  language: string | null;
 }
 
 /** The provider's authorize URL, with the state, PKCE verifier and browser binding kept server-side. */
@@ -179,7 +218,14 @@ export async function startOAuthState(
 ): Promise<StartedRedirect> {
   const now = deps.clock.now();
   const browserSecret = newBrowserSecret();
-  const request = await createAuthorization({ provider, clientId: client.clientId, settings: client.settings, redirectUri: redirectUri(deps.publicUrl), allowInsecureHttp: deps.allowInsecureHttp });
+  const request = await createAuthorization({
+    provider,
+    clientId: client.clientId,
+    settings: client.settings,
+    redirectUri: redirectUri(deps.publicUrl),
+    allowInsecureHttp: deps.allowInsecureHttp,
+    language: origin.language,
+  });
   const tokenHash = hashToken(request.state);
   const secret: FlowSecret = { codeVerifier: request.codeVerifier, browserHash: hashToken(browserSecret), ...(connect ? { connect } : {}) };
   const sealed = deps.keyRing.sealJson(secret, flowAad(tokenHash));
@@ -206,15 +252,15 @@ export async function openPostedPage<T extends { browserHash: string; csrfHash?:
   purpose: 'api_key_form' | 'connect_pick',
   browserSecret: string | undefined,
 ): Promise<{ row: FlowRow; secret: T; tokenHash: string }> {
-  const noun = purpose === 'api_key_form' ? 'form' : 'page';
+  const values = { what: purpose === 'api_key_form' ? 'form' : 'page', restart: 'slack' };
   const tokenHash = hashToken(input.flowToken);
   const row = await findAuthFlow(deps.prisma, tokenHash);
-  if (!row || row.purpose !== purpose) throw new FlowError('link_unknown', `This ${noun} is not valid; start again from Slack.`);
-  if (row.usedAt) throw new FlowError('link_used', `This ${noun} was already used; start again from Slack.`);
-  if (row.expiresAt <= deps.clock.now()) throw new FlowError('link_expired', `This ${noun} expired; start again from Slack.`);
+  if (!row || row.purpose !== purpose) throw new FlowError('link_unknown', { key: 'flow.invalid', values });
+  if (row.usedAt) throw new FlowError('link_used', { key: 'flow.used', values });
+  if (row.expiresAt <= deps.clock.now()) throw new FlowError('link_expired', { key: 'flow.expired', values });
   const secret = deps.keyRing.openJson<T>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(tokenHash));
-  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', `This ${noun} was opened in another browser; start again from Slack.`);
-  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', `The ${noun} could not be verified; reload it from the link in Slack.`);
+  if (!browserSecret || hashToken(browserSecret) !== secret.browserHash) throw new FlowError('other_browser', { key: 'flow.otherBrowser', values });
+  if (hashToken(input.csrfToken) !== secret.csrfHash) throw new FlowError('csrf', { key: 'flow.csrf', values });
   return { row, secret, tokenHash };
 }
 
@@ -247,4 +293,9 @@ export async function warnAtGrantLimit(tx: Prisma | Tx, provider: ProviderDefini
     limit,
     connectionNames: holders.map((holder) => holder.name),
   });
+}
+
+/** The language stored with a flow's row (its person's), if the token names one. */
+export async function flowLanguage(prisma: Prisma, flowToken: string): Promise<string | null> {
+  return (await findAuthFlow(prisma, hashToken(flowToken)))?.language ?? null;
 }

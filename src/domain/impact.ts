@@ -1,18 +1,18 @@
-import type { CountKey, ProviderDefinition, Stream, StreamEffect } from '../providers/definition';
+import type { CountKey, ProviderDefinition, Stream, StreamEffect, StreamId } from '../providers/definition';
 
 /**
- * What an outage does to each data stream a connection feeds, in plain words for Slack mrkdwn. Pure:
- * the caller passes `now`, so an alert, its in-place updates and the digest all read the same.
+ * What an outage does to each data stream a connection feeds, as facts the message catalogs put in words
+ * (src/slack/blocks/impact.ts). Pure: the caller passes `now`, so an alert, its in-place updates and the
+ * digest all read the same.
  */
 
 export interface ImpactLine {
-  streamId: string;
-  label: string;
+  streamId: StreamId;
   effect: StreamEffect;
-  text: string;
+  /** Reported by the data platform for this stream (ads created untagged, touchpoints queued). */
   count?: number;
-  /** Closed incidents with a count: what the count meant, as a sentence ("14 ads were created without UTM tags…"). */
-  outcome?: string;
+  /** The outage is over: the line says what happened rather than what is happening. */
+  closed: boolean;
   durationMinutes: number;
 }
 
@@ -35,69 +35,17 @@ export function impactOf(input: ImpactInput): ImpactLine[] {
   return input.provider.streams
     .filter((stream) => isEnabled(stream, input.options))
     .sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect])
-    .map((stream) => lineFor(stream, { durationMinutes, closed, count: countFor(stream, input.counts) }));
+    .map((stream) => lineFor(stream, durationMinutes, closed, countFor(stream, input.counts)));
 }
 
 /** Stream ids the data platform should recover after reconnecting: everything not lost. */
-export function backfillStreams(lines: readonly Pick<ImpactLine, 'streamId' | 'effect'>[]): string[] {
+export function backfillStreams(lines: readonly Pick<ImpactLine, 'streamId' | 'effect'>[]): StreamId[] {
   const ids = lines.filter((line) => line.effect !== 'lost').map((line) => line.streamId);
   return [...new Set(ids)];
 }
 
-/** "45 min", "2 h 15 min", "3 d 4 h": minutes stop mattering once an outage runs for days. */
-export function formatDuration(minutes: number): string {
-  const total = Math.max(0, Math.floor(minutes));
-  if (total < 1) return 'less than a minute';
-  if (total < 60) return `${total} min`;
-  const days = Math.floor(total / 1440);
-  const hours = Math.floor((total % 1440) / 60);
-  if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
-  const rest = total % 60;
-  return rest > 0 ? `${hours} h ${rest} min` : `${hours} h`;
-}
-
-interface LineContext {
-  durationMinutes: number;
-  closed: boolean;
-  count?: number;
-}
-
-function lineFor(stream: Stream, context: LineContext): ImpactLine {
-  const line: ImpactLine = {
-    streamId: stream.id,
-    label: stream.label,
-    effect: stream.effect,
-    text: `*${stream.label}* — ${consequence(stream, context)}.`,
-    durationMinutes: context.durationMinutes,
-  };
-  if (context.count !== undefined) line.count = context.count;
-  if (context.closed && context.count !== undefined && stream.countOutcome) {
-    line.outcome = context.count === 1 ? stream.countOutcome.one : stream.countOutcome.other.replace('{count}', String(context.count));
-  }
-  return line;
-}
-
-function consequence(stream: Stream, { durationMinutes, closed, count }: LineContext): string {
-  const duration = formatDuration(durationMinutes);
-  const counted = countNote(stream, count);
-  switch (stream.effect) {
-    case 'paused':
-      return closed ? `was paused for ${duration}; re-downloading now` : `paused for ${duration}; ${stream.afterReconnect}`;
-    case 'backfilled':
-      return closed
-        ? `was on hold for ${duration}${counted}; pushing what was missed now`
-        : `on hold for ${duration}${counted}; ${stream.afterReconnect}`;
-    case 'lost':
-      return closed
-        ? `lost for ${duration}${counted}; this can't be fixed afterwards`
-        : `${stream.whileDisconnected}${counted}; ${stream.afterReconnect}`;
-  }
-}
-
-/** " (ads created untagged: 12)": label-then-number reads right for 1 and for 12 alike. */
-function countNote(stream: Stream, count: number | undefined): string {
-  if (count === undefined) return '';
-  return stream.countLabel ? ` (${stream.countLabel}: ${count})` : ` (${count})`;
+function lineFor(stream: Stream, durationMinutes: number, closed: boolean, count: number | undefined): ImpactLine {
+  return { streamId: stream.id, effect: stream.effect, closed, durationMinutes, ...(count === undefined ? {} : { count }) };
 }
 
 function isEnabled(stream: Stream, options: Record<string, unknown>): boolean {

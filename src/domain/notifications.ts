@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Prisma, Tx } from '../db/client';
 import { anyRecentHomeViewer } from '../db/home-viewers';
 import { enqueue } from '../db/outbox';
+import type { StreamId } from '../providers/definition';
 
 /**
  * Every kind of outbox row, in one place: what the domain asks the Slack side (and the data platform)
@@ -100,14 +101,26 @@ export async function enqueueWebhookEvent(
   });
 }
 
+/** Why a sign-in failed: the provider said no, or the exchange itself failed; `detail` is the provider's words. */
+export interface SignInFailure {
+  kind: 'provider_error' | 'not_completed';
+  detail: string;
+}
+
+/** Who signed in and what they can reach, when it isn't the connection's account. */
+export type Reach =
+  | { kind: 'org'; account: string }
+  | { kind: 'list'; who: string | null; provider: string; accounts: string[]; more: number }
+  | { kind: 'key' | 'details'; account: string };
+
 export type ThreadEvent =
   | { event: 'reopened' }
   | { event: 'acknowledged'; userId: string }
   | { event: 'snoozed'; userId: string; until: string }
   | { event: 'reauth_started'; userId: string }
-  | { event: 'reauth_failed'; userId?: string; why: string }
-  | { event: 'wrong_account'; userId?: string; expected: string; /** Plain words: who signed in and what they can reach. */ canReach: string }
-  | { event: 'reconnected'; by?: string; actorType: string; durationMinutes: number; /** Labels of the streams being recovered. */ backfill: string[] }
+  | { event: 'reauth_failed'; userId?: string; failure: SignInFailure }
+  | { event: 'wrong_account'; userId?: string; expected: string; reach: Reach }
+  | { event: 'reconnected'; by?: string; actorType: string; durationMinutes: number; /** Ids of the streams being recovered. */ backfill: StreamId[] }
   | { event: 'disabled' };
 
 /**

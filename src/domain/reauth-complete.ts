@@ -13,13 +13,12 @@ import { applyStatusChange } from './status-engine';
 import { enqueueExpiryWarning, notify } from './notifications';
 import { closeWarnings } from '../db/expiry-warnings';
 import { hashToken } from './reauth-start';
-import type { ThreadEvent } from './notifications';
+import type { Reach, SignInFailure, ThreadEvent } from './notifications';
 import { completeConnect, createFromForm, openConnectLink, type ConnectOutcome } from './connect';
 import {
   checkBrowser,
   consume,
   discard,
-  FLOW_TTL_MS,
   FlowError,
   flowAad,
   grantFacts,
@@ -34,6 +33,7 @@ import {
   tokenSecrets,
   type FlowDeps,
   type FlowSecret,
+  type FlowWords,
   type UnusedGrant,
 } from './flow-steps';
 
@@ -54,10 +54,10 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   const link = await consume(deps.prisma, hashToken(linkToken), ['reauth_link', 'connect_link'], now, 'link');
   if (link.purpose === 'connect_link') return openConnectLink(deps, link);
   const connection = await findConnection(deps.prisma, link.connectionId ?? '');
-  if (!connection || connection.status === 'disabled') throw new FlowError('connection_gone', 'This connection no longer exists.');
+  if (!connection || connection.status === 'disabled') throw new FlowError('connection_gone', { key: 'flow.connectionGone' });
   const provider = deps.catalog.forConnection(connection);
   const browserSecret = newBrowserSecret();
-  const base = { teamId: link.teamId, userId: link.userId, connectionId: connection.id, provider: provider.id, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), createdAt: now };
+  const base = { teamId: link.teamId, userId: link.userId, connectionId: connection.id, language: link.language };
 
   if (provider.auth.type !== 'oauth2') {
     const stored = await loadSecrets(deps.prisma, deps.keyRing, connection);
@@ -65,8 +65,8 @@ export async function openLink(deps: FlowDeps, linkToken: string): Promise<Start
   }
 
   const client = deps.clientFor(provider.id);
-  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server (client id and secret missing).`, connection);
-  return startOAuthState(deps, { teamId: link.teamId, userId: link.userId, connectionId: connection.id }, provider, client);
+  if (!client) throw new FlowError('not_configured', { key: 'flow.notConfigured', values: { provider: provider.name } }, connection);
+  return startOAuthState(deps, base, provider, client);
 }
 
 export type OAuthOutcome = { kind: 'reconnected'; connection: Connection } | ConnectOutcome;
@@ -74,7 +74,7 @@ export type OAuthOutcome = { kind: 'reconnected'; connection: Connection } | Con
 /** The provider sent the person back: check everything, then store the tokens and reconnect (or connect). */
 export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSecret: string | undefined): Promise<OAuthOutcome> {
   const state = callbackUrl.searchParams.get('state');
-  if (!state) throw new FlowError('state_missing', 'The sign-in answer has no state; start again from Slack.');
+  if (!state) throw new FlowError('state_missing', { key: 'flow.noState' });
   const now = deps.clock.now();
   const tokenHash = hashToken(state);
   const flow = await consume(deps.prisma, tokenHash, 'oauth_state', now, 'state', (row) => checkBrowser(deps, row, browserSecret));
@@ -83,13 +83,13 @@ export async function completeOAuth(deps: FlowDeps, callbackUrl: URL, browserSec
     return completeConnect(deps, flow, connectSecret, callbackUrl, browserSecret!);
   }
   const connection = await findConnection(deps.prisma, flow.connectionId);
-  if (!connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
+  if (!connection) throw new FlowError('connection_gone', { key: 'flow.connectionGone' });
   // Mix-up defence: the state was issued for this provider, so the answer must be this provider's.
-  if (flow.provider !== connection.provider) throw new FlowError('state_unknown', 'This sign-in belongs to another provider.', connection);
+  if (flow.provider !== connection.provider) throw new FlowError('state_unknown', { key: 'flow.otherProvider' }, connection);
   const provider = deps.catalog.forConnection(connection);
   const secret = deps.keyRing.openJson<FlowSecret>({ keyId: flow.secretKeyId!, ciphertext: flow.secretData! }, flowAad(tokenHash));
   const client = deps.clientFor(provider.id);
-  if (!client) throw new FlowError('not_configured', `${provider.name} sign-in is not configured on this server.`, connection);
+  if (!client) throw new FlowError('not_configured', { key: 'flow.notConfigured', values: { provider: provider.name } }, connection);
 
   const result = await completeAuthorization({
     provider,
@@ -152,29 +152,27 @@ async function endReplacedGrant(deps: FlowDeps, grant: UnusedGrant, oldToken: st
 const MAX_ACCOUNTS_LISTED = 10;
 
 async function wrongAccount(deps: FlowDeps, connection: Connection, userId: string | null, provider: ProviderDefinition, access: AccountAccess): Promise<FlowError> {
-  const reachable = access.accounts.map((account) => (account.label ? `${account.label} (${account.ids[0]})` : account.ids[0]!));
-  const listed = reachable.slice(0, MAX_ACCOUNTS_LISTED).join(', ');
-  const more = reachable.length > MAX_ACCOUNTS_LISTED ? ` and ${reachable.length - MAX_ACCOUNTS_LISTED} more` : '';
-  const who = access.person.label ?? access.person.id ?? 'the account you signed in with';
-  // Org-level providers (Salesforce, HubSpot…) have one account per sign-in; ad platforms list what the person reaches.
-  const orgLevel = oauth2AuthOf(provider).accounts.length === 0;
-  const canReach =
-    orgLevel && reachable.length === 1
-      ? `you signed in to account ${reachable[0]}`
-      : reachable.length === 0
-        ? `${who} can't reach any ${provider.name} account`
-        : `${who} can reach ${listed}${more}`;
-  await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, reachableCount: reachable.length }, {
+  const reach = reachOf(provider, access);
+  await recordReauthEvent(deps, connection, userId, 'reauth_wrong_account', { expected: connection.externalAccountId, reachableCount: access.accounts.length }, {
     event: 'wrong_account',
     userId: userId ?? undefined,
     expected: connection.externalAccountId,
-    canReach,
+    reach,
   });
-  return new FlowError(
-    'wrong_account',
-    `This connection is ${provider.name} account ${connection.externalAccountId}, but ${canReach}. Nothing was stored and the sign-in was ended; sign in as someone with access to ${connection.externalAccountId}.`,
-    connection,
-  );
+  return new FlowError('wrong_account', { key: 'flow.wrongAccount', values: { provider: provider.name, expected: connection.externalAccountId }, reach }, connection);
+}
+
+/** Org-level providers (Salesforce, HubSpot…) have one account per sign-in; ad platforms list what the person reaches. */
+export function reachOf(provider: ProviderDefinition, access: AccountAccess): Reach {
+  const reachable = access.accounts.map((account) => (account.label ? `${account.label} (${account.ids[0]})` : account.ids[0]!));
+  if (oauth2AuthOf(provider).accounts.length === 0 && reachable.length === 1) return { kind: 'org', account: reachable[0]! };
+  return {
+    kind: 'list',
+    who: access.person.label ?? access.person.id ?? null,
+    provider: provider.name,
+    accounts: reachable.slice(0, MAX_ACCOUNTS_LISTED),
+    more: Math.max(0, reachable.length - MAX_ACCOUNTS_LISTED),
+  };
 }
 
 /** A form was posted: CSRF and browser checks, then the values are verified with the provider before anything is stored. */
@@ -186,29 +184,32 @@ export async function completeForm(
   const now = deps.clock.now();
   const { row, secret, tokenHash } = await openPostedPage<FlowSecret>(deps, input, 'api_key_form', browserSecret);
   const connection = row.connectionId === null ? undefined : ((await findConnection(deps.prisma, row.connectionId)) ?? undefined);
-  if (row.connectionId !== null && !connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
+  if (row.connectionId !== null && !connection) throw new FlowError('connection_gone', { key: 'flow.connectionGone' });
   const provider = connection ? deps.catalog.forConnection(connection) : deps.catalog.require(row.provider ?? '');
 
   const checked = await verifyForm(provider, input.values, { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
   if (!checked.ok) {
     // A typo may be corrected: the form stays usable until it expires.
-    const message = checked.error.kind === 'invalid' ? checked.error.message : `${provider.name} did not accept these details (${checked.error.failure.detail}).`;
-    throw new FormRefused(message, provider, input.values, connection);
+    const words: FlowWords =
+      checked.error.kind === 'refused'
+        ? { key: 'form.notAccepted', values: { provider: provider.name, detail: checked.error.failure.detail } }
+        : { key: checked.error.kind === 'missing' ? 'form.fillIn' : 'form.check', fields: checked.error.fields };
+    throw new FormRefused(words, provider, input.values, connection);
   }
-  if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', 'This form was already used; start again from Slack.');
+  if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', { key: 'flow.used', values: { what: 'form', restart: 'slack' } });
   const secrets = secretsOfForm(provider, input.values);
   if (!connection) {
     return { kind: 'connected', connection: await createFromForm(deps, row, provider, checked.value, secrets, secret.connect ?? {}) };
   }
   if (checked.value.id !== connection.externalAccountId) {
-    const what = provider.auth.type === 'api_key' ? 'This key belongs to' : 'These details are for';
+    const what = provider.auth.type === 'api_key' ? 'key' : 'details';
     await recordReauthEvent(deps, connection, row.userId, 'reauth_wrong_account', { expected: connection.externalAccountId, reachableCount: 1 }, {
       event: 'wrong_account',
       userId: row.userId ?? undefined,
       expected: connection.externalAccountId,
-      canReach: `${provider.auth.type === 'api_key' ? 'the key belongs to' : 'the details are for'} account ${checked.value.id}`,
+      reach: { kind: what, account: checked.value.id },
     });
-    throw new FlowError('wrong_account', `${what} account ${checked.value.id}, but this connection is account ${connection.externalAccountId}; nothing was changed.`, connection);
+    throw new FlowError('wrong_account', { key: 'flow.wrongFormAccount', values: { what, account: checked.value.id, expected: connection.externalAccountId } }, connection);
   }
   return { kind: 'reconnected', connection: await finish(deps, connection, row.userId, secrets) };
 }
@@ -216,12 +217,12 @@ export async function completeForm(
 /** The values were not accepted; the page shows the form again with what was entered (never a secret). */
 export class FormRefused extends FlowError {
   constructor(
-    message: string,
+    words: FlowWords,
     readonly provider: ProviderDefinition,
     readonly values: FormValues,
     connection: Connection | undefined,
   ) {
-    super('invalid_key', message, connection);
+    super('invalid_key', words, connection);
     this.name = 'FormRefused';
   }
 }
@@ -240,7 +241,7 @@ async function finish(
     // Disabled while the person was at the provider: storing tokens would report a reconnection that isn't.
     const current = await findConnection(tx, connection.id);
     if (!current || current.status === 'disabled') {
-      throw new FlowError('connection_gone', `${connection.name} was disabled while you were signing in, so nothing was stored. Ask an admin to enable it, then reauthorize.`, connection);
+      throw new FlowError('connection_gone', { key: 'flow.disabledMeanwhile', values: { name: connection.name } }, connection);
     }
     await saveSecrets(tx, deps.keyRing, connection, secrets, facts);
     await recordAudit(tx, { teamId: connection.teamId, connectionId: connection.id, action: 'reauth_completed', actor, at: now });
@@ -255,9 +256,9 @@ async function finish(
 }
 
 async function failed(deps: FlowDeps, connection: Connection, userId: string | null, failure: OAuthFailure): Promise<FlowError> {
-  const why = failure.kind === 'provider_error' ? `the provider answered ${failure.detail}` : `the sign-in could not be completed (${failure.detail})`;
-  await recordReauthEvent(deps, connection, userId, 'reauth_failed', { kind: failure.kind, detail: failure.detail }, { event: 'reauth_failed', userId: userId ?? undefined, why });
-  return new FlowError(failure.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', `Reauthorization failed: ${why}. Nothing was changed; try again from Slack.`, connection);
+  const why: SignInFailure = { kind: failure.kind === 'provider_error' ? 'provider_error' : 'not_completed', detail: failure.detail };
+  await recordReauthEvent(deps, connection, userId, 'reauth_failed', { kind: failure.kind, detail: failure.detail }, { event: 'reauth_failed', userId: userId ?? undefined, failure: why });
+  return new FlowError(failure.kind === 'provider_error' ? 'provider_error' : 'exchange_failed', { key: 'flow.reauthFailed', values: { kind: why.kind, detail: why.detail } }, connection);
 }
 
 async function recordReauthEvent(deps: FlowDeps, connection: Connection, userId: string | null, action: string, detail: Record<string, unknown>, thread: ThreadEvent) {

@@ -30,7 +30,7 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 export async function startReauthorization(
   deps: ReauthDeps,
-  input: { connectionId: string; teamId: string; userId: string; incidentId?: string; dedupeKey: string; isAdmin: () => Promise<boolean> },
+  input: { connectionId: string; teamId: string; userId: string; incidentId?: string; dedupeKey: string; isAdmin: () => Promise<boolean>; language?: string },
 ): Promise<ReauthStart> {
   const connection = await findConnection(deps.prisma, input.connectionId);
   if (!connection || connection.teamId !== input.teamId || connection.status === 'disabled') return { outcome: 'not_found' };
@@ -63,6 +63,7 @@ export async function startReauthorization(
     provider: connection.provider,
     expiresAt,
     createdAt: now,
+    language: input.language ?? null,
   });
   if (input.incidentId) await markReauthStarted(deps, input.incidentId, input.userId, input.dedupeKey);
   return {

@@ -220,7 +220,7 @@ async function closeIncident(
     by: change.actor.type === 'user' ? change.actor.id : undefined,
     actorType: change.actor.type,
     durationMinutes,
-    backfill: lines.filter((line) => line.effect !== 'lost').map((line) => line.label),
+    backfill: lines.filter((line) => line.effect !== 'lost').map((line) => line.streamId),
   });
   if (deps.settings.outboundWebhook) {
     await enqueueWebhookEvent(tx, connection, 'connection.reauthorized', at, {

@@ -34,6 +34,8 @@ export interface CreateAuthorizationInput {
   scopesOverride?: readonly string[];
   /** Without it an http authorize URL is refused (throws), as oauth4webapi refuses http endpoints. */
   allowInsecureHttp?: boolean;
+  /** The person's language, for the consent page of providers that take one (`localeParam`). */
+  language?: string | null;
 }
 
 export interface CompleteAuthorizationInput extends HttpOptions {
@@ -61,6 +63,7 @@ export async function createAuthorization(input: CreateAuthorizationInput): Prom
   url.searchParams.set('client_id', input.clientId);
   url.searchParams.set('redirect_uri', input.redirectUri);
   url.searchParams.set('state', state);
+  if (auth.localeParam && input.language) url.searchParams.set(auth.localeParam, input.language);
   const scopes = input.scopesOverride ?? auth.scopes;
   const replacement = auth.scopesReplacedBy && input.settings?.[auth.scopesReplacedBy.setting];
   if (auth.scopesReplacedBy && replacement) url.searchParams.set(auth.scopesReplacedBy.param, replacement);

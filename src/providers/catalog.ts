@@ -16,52 +16,13 @@ type ErrorRuleInput = ProviderInput['errors'][number];
 
 // --- What a disconnection does to the data (the product's domain knowledge) ---
 
-const COST_DATA: StreamInput = {
-  id: 'cost_data',
-  label: 'Cost data',
-  effect: 'paused',
-  whileDisconnected: "cost data can't be downloaded",
-  afterReconnect: 'it is re-downloaded after you reconnect',
-};
-
-const UTM_TAGS: StreamInput = {
-  id: 'utm_tags',
-  label: 'UTM tags',
-  effect: 'lost',
-  whenOption: 'autotagging',
-  whileDisconnected: 'UTM parameters are not appended to ads created while disconnected',
-  afterReconnect: "they can't be appended afterwards, so touchpoints from those ads stay untagged",
-  countKey: 'adsCreated',
-  countLabel: 'ads created untagged',
-  countOutcome: { one: '1 ad was created without UTM tags while disconnected', other: '{count} ads were created without UTM tags while disconnected' },
-};
-
-const CRM_UPDATES: StreamInput = {
-  id: 'crm_updates',
-  label: 'CRM updates',
-  effect: 'backfilled',
-  whileDisconnected: "data in the CRM can't be updated",
-  afterReconnect: 'everything missed is pushed after you reconnect',
-};
-
-const NEW_TOUCHPOINTS: StreamInput = {
-  id: 'touchpoints',
-  label: 'New touchpoints',
-  effect: 'backfilled',
-  whileDisconnected: "new touchpoints can't be pushed to the org",
-  afterReconnect: 'queued touchpoints are pushed after you reconnect',
-  countKey: 'queuedTouchpoints',
-  countLabel: 'touchpoints queued',
-  countOutcome: { one: '1 touchpoint will be pushed', other: '{count} touchpoints will be pushed' },
-};
-
-const DATA_PULLS: StreamInput = {
-  id: 'data_pulls',
-  label: 'Data pulls',
-  effect: 'paused',
-  whileDisconnected: "data can't be pulled from the source",
-  afterReconnect: 'pulls resume after you reconnect and fetch what was missed',
-};
+// What each stream means, in every language, is in the message catalogs: the words an outage is told in
+// follow Adobe's Marketo Measure help ("Reauthorizing Connected Accounts", experienceleague.adobe.com).
+const COST_DATA: StreamInput = { id: 'cost_data', effect: 'paused' };
+const UTM_TAGS: StreamInput = { id: 'utm_tags', effect: 'lost', whenOption: 'autotagging', countKey: 'adsCreated' };
+const CRM_UPDATES: StreamInput = { id: 'crm_updates', effect: 'backfilled' };
+const NEW_TOUCHPOINTS: StreamInput = { id: 'touchpoints', effect: 'backfilled', countKey: 'queuedTouchpoints' };
+const DATA_PULLS: StreamInput = { id: 'data_pulls', effect: 'paused' };
 
 /** One list per kind, shared by every provider of that kind (generic ones included). */
 export const STREAMS_BY_KIND: Readonly<Record<ConnectionKind, readonly StreamInput[]>> = {
@@ -141,6 +102,8 @@ const GOOGLE_ADS: ProviderInput = {
     scopes: ['https://www.googleapis.com/auth/adwords', 'openid', 'email'],
     // Google returns a refresh token only with access_type=offline, and on a repeat consent only with prompt=consent.
     authorizeParams: { access_type: 'offline', prompt: 'consent' },
+    // The consent screen's language (developers.google.com/identity/openid-connect/openid-connect#authenticationuriparameters).
+    localeParam: 'hl',
     pkce: true,
     clientAuth: 'client_secret_post',
     // Google's discovery document sets authorization_response_iss_parameter_supported (RFC 9207), yet

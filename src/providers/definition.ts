@@ -24,24 +24,18 @@ export type StreamEffect = (typeof STREAM_EFFECTS)[number];
 const COUNT_KEYS = ['queuedTouchpoints', 'adsCreated'] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];
 
+/** The streams Reconnect knows; each one's words are in the message catalogs (src/slack/blocks/messages). */
+export const STREAM_IDS = ['cost_data', 'utm_tags', 'crm_updates', 'touchpoints', 'data_pulls'] as const;
+export type StreamId = (typeof STREAM_IDS)[number];
+
 const streamSchema = z.object({
   /** Stable id, sent in the `connection.reauthorized` webhook's `backfill` list. */
-  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
-  /** Short noun phrase for Slack, e.g. "Cost data". */
-  label: z.string().min(1).max(60),
+  id: z.enum(STREAM_IDS),
   effect: z.enum(STREAM_EFFECTS),
   /** The stream exists only when this connection option is true (e.g. `autotagging`). */
   whenOption: z.string().optional(),
-  /** Plain words: what stops while disconnected. */
-  whileDisconnected: z.string().min(1),
-  /** Plain words: what happens after reconnecting, or why it can't be fixed afterwards. */
-  afterReconnect: z.string().min(1),
   /** Which count from the data platform measures this stream's damage, if any. */
   countKey: z.enum(COUNT_KEYS).optional(),
-  /** Unit for that count, e.g. "touchpoints waiting", "ads created untagged". */
-  countLabel: z.string().optional(),
-  /** The count as a sentence for the resolved message, one and several; `{count}` is replaced. */
-  countOutcome: z.object({ one: z.string().min(1), other: z.string().includes('{count}') }).optional(),
 });
 export type Stream = z.infer<typeof streamSchema>;
 
@@ -153,6 +147,8 @@ const oauth2AuthSchema = z.object({
   scopeSeparator: z.string().default(' '),
   /** Extra authorize parameters, e.g. Google's access_type=offline and prompt=consent to get a refresh token. */
   authorizeParams: z.record(z.string(), z.string()).default({}),
+  /** The authorize URL's parameter for the consent page's language, where the provider documents one (Google: `hl`). */
+  localeParam: z.string().optional(),
   /** When the setting has a value it is sent as this parameter instead of `scope` (Meta's Login for Business `config_id`). */
   scopesReplacedBy: z.object({ param: z.string(), setting: z.enum(PROVIDER_SETTINGS) }).optional(),
   pkce: z.boolean().default(true),

@@ -9,8 +9,8 @@ export const ACTION_IDS = {
 } as const;
 
 export const SNOOZE_OPTIONS = [
-  { value: '1h', label: '1 hour', minutes: 60 },
-  { value: '4h', label: '4 hours', minutes: 240 },
-  { value: '1d', label: '1 day', minutes: 1440 },
+  { value: '1h', minutes: 60 },
+  { value: '4h', minutes: 240 },
+  { value: '1d', minutes: 1440 },
 ] as const;
 

@@ -6,6 +6,9 @@ import { validateBlocks } from '../fakes/block-kit';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 import { burstMessage, type BurstEntry } from '../../src/slack/blocks/burst';
+import { translator } from '../../src/slack/blocks/messages';
+
+const en = translator('en');
 
 /**
  * One alert for a burst: connections of one channel dropping within BURST_WINDOW_SECONDS (default 60)
@@ -100,7 +103,7 @@ describe('the burst message', () => {
 
   it('keeps within Block Kit limits with 100 connections, and says how many it leaves out', () => {
     const entries = Array.from({ length: 100 }, (_, index) => entry(index, index >= 10, index % 3 === 0 ? null : `admin${index % 4}@acme.example`));
-    const message = burstMessage({ entries, openedAt: new Date('2026-12-01T09:00:00Z'), command: '/reconnect' });
+    const message = burstMessage(en, { entries, openedAt: new Date('2026-12-01T09:00:00Z'), command: '/reconnect' });
     expect(validateBlocks(message.blocks, 'message')).toEqual([]);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(message.blocks)).toMatch(/…and \d+ more need reauthorization: `\/reconnect status` lists them/);
@@ -108,7 +111,7 @@ describe('the burst message', () => {
   });
 
   it('groups the connections by the account that signed them in', () => {
-    const message = burstMessage({
+    const message = burstMessage(en, {
       entries: [entry(1, true, 'ops@acme.example'), entry(2, true, null), entry(3, true, 'ops@acme.example')],
       openedAt: new Date('2026-12-01T09:00:00Z'),
       command: '/reconnect',

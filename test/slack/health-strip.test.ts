@@ -8,6 +8,9 @@ import { changeStatus } from '../../src/domain/status-engine';
 import { digestFor } from '../../src/domain/digest';
 import { digestMessage } from '../../src/slack/blocks/digest';
 import { renderHome } from '../../src/slack/listeners/home';
+import { translator } from '../../src/slack/blocks/messages';
+
+const en = translator('en');
 
 /**
  * The 7-day strip in App Home and the digest, from status changes the engine recorded, for the week of
@@ -46,17 +49,17 @@ for (const { kind, skip } of databaseKinds()) {
       }
       clock.set(NOW);
 
-      const home = await renderHome({ prisma, clock, catalog: t.app.core.catalog, command: '/reconnect', connectable: [] }, TEAM);
+      const home = await renderHome({ prisma, clock, catalog: t.app.core.catalog, command: '/reconnect', connectable: [] }, TEAM, en);
       expect(validateBlocks(home.blocks, 'home')).toEqual([]);
       expect(JSON.stringify(home.blocks)).toContain(`${EXPECTED}  ✅ *HubSpot EU*`);
       expect(JSON.stringify(home.blocks)).toContain('last 7 days Europe/Amsterdam');
 
-      const digest = digestMessage(await digestFor(prisma, t.app.core.catalog, TEAM, clock.now(), 'Europe/Amsterdam'), { quiet: true });
+      const digest = digestMessage(en, await digestFor(prisma, t.app.core.catalog, TEAM, clock.now(), 'Europe/Amsterdam'), { quiet: true });
       expect(digest).not.toBeNull();
       expect(validateBlocks(digest!.blocks, 'message')).toEqual([]);
       expect(JSON.stringify(digest!.blocks)).toContain(`${EXPECTED}  *HubSpot EU*`);
       // In UTC days the late-Sunday dip falls on Sunday alone: the strip follows the channel's zone.
-      const utc = digestMessage(await digestFor(prisma, t.app.core.catalog, TEAM, clock.now(), 'UTC'), { quiet: false });
+      const utc = digestMessage(en, await digestFor(prisma, t.app.core.catalog, TEAM, clock.now(), 'UTC'), { quiet: false });
       expect(JSON.stringify(utc!.blocks)).toContain('🟩🟩🟩🟨🟩🟥🟩  *HubSpot EU*');
     });
   });

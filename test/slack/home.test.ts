@@ -13,6 +13,9 @@ import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack } from '../fakes/fa
 import { validateBlocks } from '../fakes/block-kit';
 import { eventCallback, homeClick, postSigned, fakeSlackEnv } from '../fakes/slack-requests';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { translator } from '../../src/slack/blocks/messages';
+
+const en = translator('en');
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
 const NOW = new Date('2026-11-23T09:00:00Z');
@@ -59,7 +62,7 @@ describe('App Home view', () => {
     const connections = Array.from({ length: 200 }, (_, index) =>
       workspaceConnection(index, index < 120 ? 'authorization_required' : index < 140 ? 'degraded' : 'connected'),
     );
-    const view = homeView({ connections, now: NOW, command: '/reconnect', connectable: [] });
+    const view = homeView(en, { connections, now: NOW, command: '/reconnect', connectable: [] });
     expect(view.type).toBe('home');
     expect(validateBlocks(view.blocks, 'home')).toEqual([]);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
@@ -72,7 +75,7 @@ describe('App Home view', () => {
 
   it('shows 200 healthy connections compactly, every one of them', () => {
     const connections = Array.from({ length: 200 }, (_, index) => workspaceConnection(index, 'connected'));
-    const view = homeView({ connections, now: NOW, command: '/reconnect', connectable: [] });
+    const view = homeView(en, { connections, now: NOW, command: '/reconnect', connectable: [] });
     expect(validateBlocks(view.blocks, 'home')).toEqual([]);
     expect(accounting(view.blocks, 200)).toEqual({ shown: 200, hidden: 0 });
     expect(view.blocks.length).toBeLessThan(30);
@@ -81,7 +84,7 @@ describe('App Home view', () => {
 
   it('groups by kind, red keys first, with a Reauthorize button only where there is an incident to act on', () => {
     const connections = [workspaceConnection(0, 'connected'), workspaceConnection(3, 'authorization_required'), workspaceConnection(6, 'degraded'), workspaceConnection(1, 'connected')];
-    const view = homeView({ connections, now: NOW, command: '/reconnect', connectable: [] });
+    const view = homeView(en, { connections, now: NOW, command: '/reconnect', connectable: [] });
     expect(validateBlocks(view.blocks, 'home')).toEqual([]);
     const headers = view.blocks.filter((block) => block.type === 'header').map((block) => (block.text as { text: string }).text);
     expect(headers).toEqual(['Data connections', 'Ad platforms (3)', 'CRMs (1)']);
@@ -100,7 +103,7 @@ for (const { kind, skip } of databaseKinds()) {
   (skip ? describe.skip : describe)(`App Home end to end [${kind}]`, () => {
     let slack: FakeSlack;
     let t: TestApp;
-    let deps: HomeDeps;
+    let deps: Omit<HomeDeps, 'people'>;
 
     beforeAll(async () => {
       slack = await startFakeSlack();

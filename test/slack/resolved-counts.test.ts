@@ -2,6 +2,9 @@ import { impactOf } from '../../src/domain/impact';
 import { buildCatalog } from '../../src/providers/catalog';
 import { alertMessage } from '../../src/slack/blocks/alert';
 import { validateBlocks } from '../fakes/block-kit';
+import { translator } from '../../src/slack/blocks/messages';
+
+const en = translator('en');
 
 /** The resolved alert says what the data platform's counts meant while the connection was down. */
 describe('counts in the resolved alert', () => {
@@ -12,7 +15,7 @@ describe('counts in the resolved alert', () => {
     incidentId: '3f1c2a54-0000-4000-8000-000000000001',
     connectionName: 'Brand',
     providerName: catalog.require(providerId).name,
-    kindLabel: 'ad platform',
+    kind: catalog.require(providerId).kind,
     externalAccountId: '123',
     reason: null,
     openedAt: from,
@@ -30,13 +33,13 @@ describe('counts in the resolved alert', () => {
   });
 
   it('an ad platform: how many ads went out untagged', () => {
-    const message = alertMessage(view('google_ads', { adsCreated: 14 }));
+    const message = alertMessage(en, view('google_ads', { adsCreated: 14 }));
     expect(validateBlocks(message.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(message.blocks)).toContain('*While disconnected:* 14 ads were created without UTM tags while disconnected.');
   });
 
   it('a CRM: how many touchpoints will be pushed', () => {
-    const message = alertMessage(view('hubspot', { queuedTouchpoints: 320 }));
+    const message = alertMessage(en, view('hubspot', { queuedTouchpoints: 320 }));
     expect(JSON.stringify(message.blocks)).toContain('*While disconnected:* 320 touchpoints will be pushed.');
   });
 });

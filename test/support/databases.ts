@@ -91,6 +91,7 @@ export function describeEachDatabase(name: string, body: (db: () => TestDatabase
 }
 
 const TABLES = [
+  'LanguageSetting',
   'OutboxMessage',
   'ExpiryWarning',
   'ChannelPace',

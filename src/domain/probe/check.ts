@@ -42,7 +42,7 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
     if (!secrets.fields) return skipped('no stored account details');
     const checked = await verifyForm(provider, secrets.fields, http);
     if (checked.ok) return { result: 'ok' };
-    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped(`stored account details are incomplete: ${checked.error.message}`, true);
+    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped(`stored account details are incomplete (${checked.error.fields.join(', ')})`, true);
   }
   const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {

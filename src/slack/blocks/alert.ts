@@ -1,8 +1,10 @@
 import type { ImpactLine } from '../../domain/impact';
-import { formatDuration } from '../../domain/impact';
 import type { DisconnectReason } from '../../providers/definition';
+import type { ConnectionKind } from '../../lib/provider-ids';
 import { ACTION_IDS, SNOOZE_OPTIONS } from '../ids';
-import { context, escapeMrkdwn, header, mention, plain, section, slackDate, type Block } from './text';
+import { impactOutcome, impactText, streamLabel } from './impact';
+import type { T } from './messages';
+import { context, dateAt, escapeMrkdwn, header, mention, plain, section, slackDate, userMention, type Block } from './text';
 
 /** The alert message: a pure function of the incident's state, so every update re-renders it whole. */
 
@@ -10,7 +12,7 @@ export interface AlertView {
   incidentId: string;
   connectionName: string;
   providerName: string;
-  kindLabel: string;
+  kind: ConnectionKind;
   externalAccountId: string;
   reason: DisconnectReason | null;
   openedAt: Date;
@@ -28,99 +30,93 @@ export interface AlertView {
   now: Date;
 }
 
-export const CAUSES: Record<DisconnectReason, string> = {
-  token_revoked: 'Access was revoked at the provider (the app was removed or its access withdrawn).',
-  token_expired: 'The authorization expired.',
-  admin_changed: 'The admin account that authorized it changed (password reset, deactivation or a new admin).',
-  third_party_outage: 'A problem at the provider keeps us from using the authorization.',
-  internal: 'An internal problem broke the authorization.',
-  unknown: 'The provider stopped accepting the authorization.',
-};
+export const cause = (t: T, reason: DisconnectReason | null) => t.t(`cause.${reason ?? 'unknown'}`);
 
-export function alertMessage(view: AlertView): { text: string; blocks: Block[] } {
-  return view.state === 'open' ? openAlert(view) : closedAlert(view);
+export function alertMessage(t: T, view: AlertView): { text: string; blocks: Block[] } {
+  return view.state === 'open' ? openAlert(t, view) : closedAlert(t, view);
 }
 
-function openAlert(view: AlertView): { text: string; blocks: Block[] } {
+function openAlert(t: T, view: AlertView): { text: string; blocks: Block[] } {
   const lost = view.impact.filter((line) => line.effect === 'lost');
   const blocks: Block[] = [
-    header(`🔑 ${view.connectionName} needs reauthorization`),
+    header(t.t('alert.title', { name: view.connectionName })),
     section(
       [
-        `*${escapeMrkdwn(view.providerName)}* (${view.kindLabel}) · account \`${escapeMrkdwn(view.externalAccountId)}\``,
-        `*Cause:* ${CAUSES[view.reason ?? 'unknown']}`,
-        `*Since:* ${slackDate(view.openedAt)}${view.reopenCount > 0 ? ` · dropped again ${view.reopenCount}×` : ''}`,
+        t.t('alert.account', { provider: escapeMrkdwn(view.providerName), kind: t.t(`kind.${view.kind}`), account: escapeMrkdwn(view.externalAccountId) }),
+        t.t('alert.cause', { cause: cause(t, view.reason) }),
+        t.t('alert.since', { date: dateAt(t, view.openedAt), reopened: view.reopenCount }),
       ].join('\n'),
     ),
-    section(['*What this means for your data*', ...view.impact.map((line) => `• ${line.text}`)].join('\n')),
+    section([t.t('alert.impactHeading'), ...view.impact.map((line) => `• ${impactText(t, line)}`)].join('\n')),
   ];
-  const status = statusLine(view);
-  const owners = view.owners.length ? `Owners: ${view.owners.map(mention).join(' ')}` : 'No owners set: anyone with access can reauthorize.';
-  blocks.push(context(...[owners, status, view.deliveryNote].filter((t): t is string => Boolean(t))));
+  const status = statusLine(t, view);
+  const owners = view.owners.length ? t.t('alert.owners', { owners: view.owners.map(mention).join(' ') }) : t.t('alert.noOwners');
+  blocks.push(context(...[owners, status, view.deliveryNote].filter((text): text is string => Boolean(text))));
   blocks.push({
     type: 'actions',
     block_id: `incident:${view.incidentId}`,
     elements: [
-      { type: 'button', action_id: ACTION_IDS.reauthorize, style: 'primary', text: plain('Reauthorize', 75), value: view.incidentId },
-      { type: 'button', action_id: ACTION_IDS.acknowledge, text: plain("I'm on it", 75), value: view.incidentId },
+      { type: 'button', action_id: ACTION_IDS.reauthorize, style: 'primary', text: plain(t.t('button.reauthorize'), 75), value: view.incidentId },
+      { type: 'button', action_id: ACTION_IDS.acknowledge, text: plain(t.t('button.onIt'), 75), value: view.incidentId },
       {
         type: 'static_select',
         action_id: ACTION_IDS.snooze,
-        placeholder: plain('Snooze', 75),
-        options: SNOOZE_OPTIONS.map((option) => ({ text: plain(option.label, 75), value: option.value })),
+        placeholder: plain(t.t('button.snooze'), 75),
+        options: SNOOZE_OPTIONS.map((option) => ({ text: plain(t.t(`snooze.${option.value}`), 75), value: option.value })),
       },
-      { type: 'button', action_id: ACTION_IDS.details, text: plain('Details', 75), value: view.incidentId },
+      { type: 'button', action_id: ACTION_IDS.details, text: plain(t.t('button.details'), 75), value: view.incidentId },
     ],
   });
-  const text =
-    `${view.connectionName} (${view.providerName}) needs reauthorization. ` +
-    (lost.length ? `Data is being lost: ${lost.map((line) => line.label).join(', ')}. ` : '') +
-    `Since ${view.openedAt.toISOString()}.`;
+  const values = { name: view.connectionName, provider: view.providerName, since: view.openedAt.toISOString() };
+  const text = lost.length
+    ? t.t('alert.fallbackLosing', { ...values, streams: t.list(lost.map((line) => streamLabel(t, line))) })
+    : t.t('alert.fallback', values);
   return { text: text.slice(0, 3000), blocks };
 }
 
-function closedAlert(view: AlertView): { text: string; blocks: Block[] } {
+function closedAlert(t: T, view: AlertView): { text: string; blocks: Block[] } {
   const minutes = Math.max(0, Math.round(((view.closedAt ?? view.now).getTime() - view.openedAt.getTime()) / 60_000));
   const disabled = view.connectionStatus === 'disabled';
-  const who = view.closedBy && /^[UW][A-Z0-9]+$/.test(view.closedBy) ? mention(view.closedBy) : describeActor(view.closedBy);
-  const title = disabled ? `⏹️ ${view.connectionName} was disabled` : `✅ ${view.connectionName} reconnected`;
-  const summary = disabled
-    ? `Disabled ${slackDate(view.closedAt ?? view.now)}; no more alerts for this connection.`
-    : `Fixed by ${who} ${slackDate(view.closedAt ?? view.now)} · data was affected for ${formatDuration(minutes)}.`;
+  const date = dateAt(t, view.closedAt ?? view.now);
+  const duration = t.duration(minutes);
+  const summary = disabled ? t.t('alert.disabledSummary', { date }) : t.t('alert.fixedSummary', { who: actorName(t, view.closedBy), date, duration });
   const blocks: Block[] = [
-    header(title),
-    section(`*${escapeMrkdwn(view.providerName)}* · account \`${escapeMrkdwn(view.externalAccountId)}\`\n${summary}`),
+    header(t.t(disabled ? 'alert.disabledTitle' : 'alert.reconnectedTitle', { name: view.connectionName })),
+    section(`${t.t('alert.closedAccount', { provider: escapeMrkdwn(view.providerName), account: escapeMrkdwn(view.externalAccountId) })}\n${summary}`),
   ];
-  if (!disabled && view.impact.length) blocks.push(section(['*Recovery*', ...view.impact.map((line) => `• ${line.text}`)].join('\n')));
-  const outcomes = disabled ? [] : view.impact.flatMap((line) => (line.outcome ? [line.outcome] : []));
-  if (outcomes.length) blocks.push(section(`*While disconnected:* ${outcomes.join('; ')}.`));
+  if (!disabled && view.impact.length) blocks.push(section([t.t('alert.recoveryHeading'), ...view.impact.map((line) => `• ${impactText(t, line)}`)].join('\n')));
+  const outcomes = disabled ? [] : view.impact.flatMap((line) => impactOutcome(t, line) ?? []);
+  if (outcomes.length) blocks.push(section(t.t('alert.whileDisconnected', { outcomes: outcomes.join('; ') })));
   blocks.push({
     type: 'actions',
     block_id: `incident:${view.incidentId}`,
-    elements: [{ type: 'button', action_id: ACTION_IDS.details, text: plain('Details', 75), value: view.incidentId }],
+    elements: [{ type: 'button', action_id: ACTION_IDS.details, text: plain(t.t('button.details'), 75), value: view.incidentId }],
   });
-  const text = disabled ? `${view.connectionName} was disabled.` : `${view.connectionName} reconnected; data was affected for ${formatDuration(minutes)}.`;
+  const text = disabled ? t.t('alert.disabledFallback', { name: view.connectionName }) : t.t('alert.reconnectedFallback', { name: view.connectionName, duration });
   return { text, blocks };
 }
 
-function statusLine(view: AlertView): string | null {
+function statusLine(t: T, view: AlertView): string | null {
   const parts: string[] = [];
-  if (view.reauthStartedBy) parts.push(`Reauthorization started by ${mention(view.reauthStartedBy)}`);
-  if (view.acknowledgedBy) parts.push(`${mention(view.acknowledgedBy)} is on it`);
-  if (view.snoozedUntil && view.snoozedUntil > view.now) parts.push(`Reminders snoozed until ${slackDate(view.snoozedUntil, '{time}')}`);
+  if (view.reauthStartedBy) parts.push(t.t('alert.reauthStarted', { user: mention(view.reauthStartedBy) }));
+  if (view.acknowledgedBy) parts.push(t.t('alert.onIt', { user: mention(view.acknowledgedBy) }));
+  if (view.snoozedUntil && view.snoozedUntil > view.now) parts.push(t.t('alert.snoozedUntil', { time: slackDate(view.snoozedUntil, '{time}') }));
   return parts.length ? parts.join(' · ') : null;
 }
 
-function describeActor(closedBy: string | null): string {
+/** Who closed an incident: a person as a mention, a system actor in words. */
+export function actorName(t: T, closedBy: string | null): string {
+  const person = userMention(closedBy);
+  if (person) return person;
   switch (closedBy) {
     case 'webhook':
-      return 'the data platform';
+      return t.t('actor.webhook');
     case 'probe':
-      return 'an automatic check';
+      return t.t('actor.probe');
     case 'admin':
     case 'admin-api':
-      return 'an admin';
+      return t.t('actor.admin');
     default:
-      return 'someone';
+      return t.t('actor.someone');
   }
 }

@@ -1,7 +1,7 @@
-import { countOf } from '../../lib/plural';
 import { ACTION_IDS } from '../ids';
 import { packLines } from './lines';
-import { context, escapeMrkdwn, header, plain, slackDate, type Block } from './text';
+import type { T } from './messages';
+import { context, dateAt, escapeMrkdwn, header, plain, type Block } from './text';
 
 /**
  * One alert for a burst: connections of one channel that dropped within the burst window, grouped by
@@ -29,49 +29,46 @@ export interface BurstView {
 /** Buttons and group labels that fit with the header, the summary, the reconnected list and the overflow note. */
 const MAX_ROWS = 44;
 
-export function burstMessage(view: BurstView): { text: string; blocks: Block[] } {
+export function burstMessage(t: T, view: BurstView): { text: string; blocks: Block[] } {
   const open = view.entries.filter((entry) => entry.open);
   const back = view.entries.filter((entry) => !entry.open);
   const total = view.entries.length;
   if (open.length === 0) {
-    const title = `✅ All ${total} connections reconnected`;
-    const lines = back.map((entry) => `✅ *${escapeMrkdwn(entry.connectionName)}* · ${escapeMrkdwn(entry.providerName)}`);
-    return { text: `${title}.`, blocks: [header(title), ...packLines(lines, 2).blocks, context(`They dropped together ${slackDate(view.openedAt)}.`)] };
+    const title = t.t('burst.allBack', { count: total });
+    const lines = back.map((entry) => t.t('burst.backRow', { name: escapeMrkdwn(entry.connectionName), provider: escapeMrkdwn(entry.providerName) }));
+    return { text: `${title}.`, blocks: [header(title), ...packLines(lines, 2).blocks, context(t.t('burst.droppedTogether', { date: dateAt(t, view.openedAt) }))] };
   }
 
-  const title = open.length === total ? `🔑 ${total} connections need reauthorization` : `🔑 ${open.length} of ${total} connections still need reauthorization`;
-  const blocks: Block[] = [
-    header(title),
-    context(`They dropped together ${slackDate(view.openedAt)}: one cause is likely (an admin account changed, or an app's access was revoked). Reauthorize each below.`),
-  ];
+  const title = open.length === total ? t.t('burst.titleAll', { count: total }) : t.t('burst.titleSome', { open: open.length, total });
+  const blocks: Block[] = [header(title), context(t.t('burst.cause', { date: dateAt(t, view.openedAt) }))];
   let rows = 0;
   let shown = 0;
   for (const [signer, entries] of bySigner(open)) {
     if (rows + 2 > MAX_ROWS) break;
-    blocks.push(context(signer ? `Signed in by \`${escapeMrkdwn(signer)}\`` : 'Signed in by an account Reconnect has not seen'));
+    blocks.push(context(signer ? t.t('burst.signedInBy', { signer: escapeMrkdwn(signer) }) : t.t('burst.unknownSigner')));
     rows += 1;
     for (const entry of entries) {
       if (rows >= MAX_ROWS) break;
-      blocks.push(row(entry));
+      blocks.push(row(t, entry));
       rows += 1;
       shown += 1;
     }
   }
-  if (shown < open.length) blocks.push(context(`…and ${countOf(open.length - shown, 'more needs', 'more need')} reauthorization: \`${view.command} status\` lists them.`));
+  if (shown < open.length) blocks.push(context(t.t('burst.more', { count: open.length - shown, command: view.command })));
   if (back.length) {
     const lines = back.map((entry) => `✅ ${escapeMrkdwn(entry.connectionName)}`);
-    blocks.push(...packLines([`*Reconnected (${back.length})*`, ...lines], 1).blocks);
+    blocks.push(...packLines([t.t('burst.reconnected', { count: back.length }), ...lines], 1).blocks);
   }
   const names = open.map((entry) => entry.connectionName).join(', ');
   return { text: `${title}: ${names}`.slice(0, 3000), blocks };
 }
 
-function row(entry: BurstEntry): Block {
+function row(t: T, entry: BurstEntry): Block {
   return {
     type: 'section',
     block_id: `burst:${entry.incidentId}`,
-    text: { type: 'mrkdwn', text: `🔑 *${escapeMrkdwn(entry.connectionName)}* · ${escapeMrkdwn(entry.providerName)} · account \`${escapeMrkdwn(entry.externalAccountId)}\`` },
-    accessory: { type: 'button', action_id: ACTION_IDS.reauthorize, style: 'primary', text: plain('Reauthorize', 75), value: entry.incidentId },
+    text: { type: 'mrkdwn', text: t.t('burst.row', { name: escapeMrkdwn(entry.connectionName), provider: escapeMrkdwn(entry.providerName), account: escapeMrkdwn(entry.externalAccountId) }) },
+    accessory: { type: 'button', action_id: ACTION_IDS.reauthorize, style: 'primary', text: plain(t.t('button.reauthorize'), 75), value: entry.incidentId },
   };
 }
 

@@ -3,11 +3,12 @@ import type { NameMatch } from '../../domain/name-match';
 import type { ProbeOutcome } from '../../domain/probe';
 import { needingAttention, statusCounts, type WorkspaceConnection } from '../../domain/overview';
 import type { SubscriptionOutcome } from '../../domain/subscriptions';
-import type { Subcommand } from '../command-syntax';
-import { countOf } from '../../lib/plural';
+import type { Language } from '../../lib/i18n';
+import type { Problem, Subcommand } from '../command-syntax';
 import { connectionLine, countsLine } from './connections';
 import { packLines } from './lines';
-import { context, escapeMrkdwn, section, slackDate, type Block } from './text';
+import type { T } from './messages';
+import { context, dateAt, escapeMrkdwn, section, type Block } from './text';
 
 /** Answers to the slash command, as ephemeral messages. Pure: everything they show is passed in. */
 
@@ -19,111 +20,106 @@ export interface CommandAnswer {
 /** Slack's limit for a message is 50 blocks; two are kept for the summary and the "not shown" note. */
 const LIST_BLOCKS = 48;
 
-const USAGE: Record<Subcommand, string> = {
-  help: 'help — this list',
-  status: 'status — counts by status and every connection that needs attention',
-  list: 'list [provider] — every connection, or those of one provider (e.g. `list hubspot`)',
-  reauth: 'reauth <name> — a single-use link to reauthorize a connection',
-  check: 'check <name> — check a connection now',
-  snooze: 'snooze <name> <duration> — pause reminders for 30m, 4h, 1d … (at most 7 days)',
-  subscribe: 'subscribe [#channel] [HH:MM] [time zone] [quiet] — a daily digest (default: here, 09:00, your time zone)',
-  unsubscribe: 'unsubscribe [#channel] — stop the daily digest',
-  digest: 'digest — post the digest in this channel now',
-  connect: 'connect <provider> [name] — a single-use link to connect a new account here (e.g. `connect google_ads Brand`)',
+/** What to type; the words after it are the catalog's (`help.<subcommand>`). */
+const SYNTAX: Record<Subcommand, string> = {
+  help: 'help',
+  status: 'status',
+  list: 'list [provider]',
+  reauth: 'reauth <name>',
+  check: 'check <name>',
+  snooze: 'snooze <name> <duration>',
+  subscribe: 'subscribe [#channel] [HH:MM] [time zone] [quiet] [lang=nl]',
+  unsubscribe: 'unsubscribe [#channel]',
+  digest: 'digest',
+  connect: 'connect <provider> [name]',
+  language: 'language [en|nl|es|fr|default] [here|#channel]',
 };
 
-export function helpAnswer(command: string): CommandAnswer {
-  const lines = Object.values(USAGE).map((usage) => `• \`${command} ${usage.replace(' — ', '` — ')}`);
-  return { text: [`*${command}* tells you which data connections need reauthorization and why.`, ...lines].join('\n') };
+export function helpAnswer(t: T, command: string): CommandAnswer {
+  const lines = (Object.keys(SYNTAX) as Subcommand[]).map((name) => `• \`${command} ${SYNTAX[name]}\` — ${t.t(`help.${name}`)}`);
+  return { text: [t.t('help.intro', { command }), ...lines].join('\n') };
 }
 
-export function usageAnswer(command: string, problem: string | undefined, subcommand: Subcommand | undefined): CommandAnswer {
-  const usage = subcommand ? `Usage: \`${command} ${USAGE[subcommand].split(' — ')[0]}\`` : helpAnswer(command).text;
-  return { text: [problem, usage, subcommand ? `\`${command} help\` lists everything.` : undefined].filter(Boolean).join('\n') };
+export function usageAnswer(t: T, command: string, problem: Problem | undefined, subcommand: Subcommand | undefined): CommandAnswer {
+  const usage = subcommand ? t.t('usage.line', { usage: `${command} ${SYNTAX[subcommand]}` }) : helpAnswer(t, command).text;
+  return { text: [problem && t.t(problem.key, problem.values), usage, subcommand ? t.t('usage.more', { command }) : undefined].filter(Boolean).join('\n') };
 }
 
-export function statusAnswer(connections: readonly WorkspaceConnection[]): CommandAnswer {
+export function statusAnswer(t: T, connections: readonly WorkspaceConnection[]): CommandAnswer {
   const counts = statusCounts(connections);
-  const summary = countsLine(counts);
+  const summary = countsLine(t, counts);
   if (counts.total === 0) return { text: summary };
   const attention = needingAttention(connections);
-  if (attention.length === 0) {
-    return { text: counts.total === 1 ? '✅ The one connection is connected.' : `✅ All ${counts.total} connections are connected.` };
-  }
-  return listing(summary, attention.map((connection) => connectionLine(connection, 'full')), 'needing attention');
+  if (attention.length === 0) return { text: t.t('answer.allConnected', { count: counts.total }) };
+  return listing(t, summary, attention.map((connection) => connectionLine(t, connection, 'full')), 'answer.hiddenAttention');
 }
 
-export function listAnswer(connections: readonly WorkspaceConnection[], providerName?: string): CommandAnswer {
-  const scope = providerName ? ` for ${escapeMrkdwn(providerName)}` : '';
-  if (connections.length === 0) return { text: `No connections${scope}.` };
-  const summary = `*${countOf(connections.length, 'connection', 'connections')}${scope}*`;
-  return listing(summary, connections.map((connection) => connectionLine(connection, 'compact')), 'more');
+export function listAnswer(t: T, connections: readonly WorkspaceConnection[], providerName?: string): CommandAnswer {
+  const provider = providerName && escapeMrkdwn(providerName);
+  if (connections.length === 0) return { text: provider ? t.t('answer.noConnectionsFor', { provider }) : t.t('answer.noConnections') };
+  const summary = provider ? t.t('answer.listSummaryFor', { count: connections.length, provider }) : t.t('answer.listSummary', { count: connections.length });
+  return listing(t, summary, connections.map((connection) => connectionLine(t, connection, 'compact')), 'answer.hiddenMore');
 }
 
-function listing(summary: string, lines: string[], what: string): CommandAnswer {
+function listing(t: T, summary: string, lines: string[], hiddenKey: 'answer.hiddenAttention' | 'answer.hiddenMore'): CommandAnswer {
   const packed = packLines(lines, LIST_BLOCKS);
   const blocks = [section(summary), ...packed.blocks];
   const hidden = lines.length - packed.shown;
-  if (hidden > 0) blocks.push(context(`…and ${hidden} ${what} not shown here. App Home lists every connection.`));
+  if (hidden > 0) blocks.push(context(t.t(hiddenKey, { count: hidden })));
   return { text: summary, blocks };
 }
 
 /** The answer when a typed name didn't pick exactly one connection. */
 export function nameMatchAnswer(
+  t: T,
   query: string,
   match: Exclude<NameMatch<WorkspaceConnection>, { kind: 'found' }>,
   typed: { command: string; subcommand: Subcommand },
 ): CommandAnswer {
-  const quoted = `“${escapeMrkdwn(query)}”`;
+  const quoted = t.t('quote', { text: escapeMrkdwn(query) });
   if (match.kind === 'ambiguous') {
     const shown = match.candidates.slice(0, 10);
     const more = match.candidates.length - shown.length;
     return {
       text: [
-        `${quoted} matches ${match.candidates.length} connections. Which one?`,
-        ...shown.map((connection) => `• *${escapeMrkdwn(connection.name)}* (${escapeMrkdwn(connection.providerName)}, account \`${escapeMrkdwn(connection.externalAccountId)}\`)`),
-        ...(more > 0 ? [`• …and ${more} more`] : []),
-        `Type more of the name, e.g. \`${typed.command} ${typed.subcommand} ${shown[0]?.name ?? ''}\`.`,
+        t.t('answer.ambiguous', { query: quoted, count: match.candidates.length }),
+        ...shown.map((connection) =>
+          t.t('answer.candidate', { name: escapeMrkdwn(connection.name), provider: escapeMrkdwn(connection.providerName), account: escapeMrkdwn(connection.externalAccountId) }),
+        ),
+        ...(more > 0 ? [t.t('answer.moreCandidates', { count: more })] : []),
+        t.t('answer.typeMore', { example: `${typed.command} ${typed.subcommand} ${shown[0]?.name ?? ''}` }),
       ].join('\n'),
     };
   }
   const suggestions = match.suggestions.map((connection) => `*${escapeMrkdwn(connection.name)}*`);
   return {
     text: suggestions.length
-      ? `No connection is called ${quoted}. Did you mean ${joinOr(suggestions)}?`
-      : `No connection is called ${quoted}. \`${typed.command} list\` shows them all.`,
+      ? t.t('answer.didYouMean', { query: quoted, suggestions: t.list(suggestions, 'or') })
+      : t.t('answer.noSuchConnection', { query: quoted, command: typed.command }),
   };
 }
 
-export function unknownProviderAnswer(query: string, providers: readonly { id: string; name: string }[]): CommandAnswer {
-  return {
-    text: `I don't know the provider “${escapeMrkdwn(query)}”. Try one of: ${providers.map((provider) => `\`${provider.id}\``).join(', ')}.`,
-  };
+export function unknownProviderAnswer(t: T, query: string, providers: readonly { id: string; name: string }[]): CommandAnswer {
+  return { text: t.t('answer.unknownProvider', { query: t.t('quote', { text: escapeMrkdwn(query) }), providers: providers.map((provider) => `\`${provider.id}\``).join(', ') }) };
 }
 
-export function checkAnswer(outcome: Pick<ProbeOutcome, 'result' | 'detail' | 'connection'>, command: string): CommandAnswer {
+export function checkAnswer(t: T, outcome: Pick<ProbeOutcome, 'result' | 'detail' | 'connection'>, command: string): CommandAnswer {
   const { connection } = outcome;
   const name = `*${escapeMrkdwn(connection.name)}*`;
   switch (outcome.result) {
     case 'ok':
-      return { text: `✅ ${name} works: the check just succeeded.` };
+      return { text: t.t('answer.checkOk', { name }) };
     case 'needs_reauth':
-      return {
-        text: `🔑 ${name} needs reauthorization: the provider no longer accepts its authorization. \`${command} reauth ${connection.name}\` gives you a link.`,
-      };
+      return { text: t.t('answer.checkNeedsReauth', { name, command, plainName: connection.name }) };
     case 'transient':
-      return {
-        text:
-          `⚠️ ${name} couldn't be checked just now: the provider had a temporary problem. ` +
-          (connection.status === 'degraded' ? 'It is marked degraded; ' : '') +
-          'checks continue automatically and you hear from me if it needs reauthorization.',
-      };
+      return { text: t.t(connection.status === 'degraded' ? 'answer.checkTransientDegraded' : 'answer.checkTransient', { name }) };
     case 'skipped':
-      return { text: `⏸️ ${name} wasn't checked: ${escapeMrkdwn(outcome.detail ?? 'there is nothing to check')}.` };
+      return { text: t.t('answer.checkSkipped', { name, detail: outcome.detail ? escapeMrkdwn(outcome.detail) : t.t('answer.nothingToCheck') }) };
   }
 }
 
 export function snoozeAnswer(
+  t: T,
   outcome: 'done' | 'duplicate' | 'closed' | 'no_incident',
   connection: Connection,
   until: Date,
@@ -133,43 +129,85 @@ export function snoozeAnswer(
   switch (outcome) {
     case 'done':
     case 'duplicate':
-      return { text: `💤 Reminders for ${name} are snoozed until ${slackDate(until)}.${capped ? ' (7 days is the longest snooze.)' : ''}` };
+      return { text: t.t(capped ? 'answer.snoozedCapped' : 'answer.snoozed', { name, date: dateAt(t, until) }) };
     case 'closed':
-      return { text: `${name} was reconnected in the meantime: nothing to snooze.` };
+      return { text: t.t('answer.snoozeClosed', { name }) };
     case 'no_incident':
-      return { text: `${name} has no open incident, so there is nothing to snooze.` };
+      return { text: t.t('answer.snoozeNoIncident', { name }) };
   }
 }
 
-export function subscribedAnswer(outcome: SubscriptionOutcome): CommandAnswer {
+export function subscribedAnswer(t: T, outcome: SubscriptionOutcome): CommandAnswer {
   const { subscription } = outcome;
-  const when = `${subscription.localTime} (${subscription.timezone})`;
-  const how = subscription.quiet ? ', only on days when something needs attention' : '';
-  const verb = outcome.created ? 'will get' : 'now gets';
-  return { text: `📬 <#${subscription.channelId}> ${verb} the daily digest at ${when}${how}, starting ${outcome.firstDigestDate}.` };
+  return {
+    text: t.t('answer.subscribed', {
+      channel: `<#${subscription.channelId}>`,
+      created: outcome.created ? 'yes' : 'no',
+      time: subscription.localTime,
+      zone: subscription.timezone,
+      quiet: subscription.quiet ? 'yes' : 'no',
+      first: outcome.firstDigestDate,
+    }),
+  };
 }
 
-export function unsubscribedAnswer(channelId: string, removed: boolean): CommandAnswer {
-  return { text: removed ? `<#${channelId}> won't get the daily digest any more.` : `<#${channelId}> wasn't getting the daily digest.` };
+export function unsubscribedAnswer(t: T, channelId: string, removed: boolean): CommandAnswer {
+  return { text: t.t(removed ? 'answer.unsubscribed' : 'answer.notSubscribed', { channel: `<#${channelId}>` }) };
 }
 
 /** Why an on-demand digest couldn't be posted, in words that say what to do. */
-export function digestNotPostedAnswer(error: string): CommandAnswer {
+export function digestNotPostedAnswer(t: T, error: string): CommandAnswer {
   switch (error) {
     case 'not_in_channel':
     case 'channel_not_found':
-      return { text: "I can't post in this channel yet: invite me with `/invite @Reconnect`, then try again." };
+      return { text: t.t('answer.digestNotInChannel') };
     case 'is_archived':
-      return { text: 'This channel is archived, so I can’t post the digest here.' };
+      return { text: t.t('answer.digestArchived') };
     case 'ratelimited':
-      return { text: 'Slack asked me to slow down: try again in a minute.' };
+      return { text: t.t('answer.digestRateLimited') };
     default:
-      return { text: `I couldn't post the digest here (\`${error}\`).` };
+      return { text: t.t('answer.digestFailed', { error }) };
   }
 }
 
-export const somethingWentWrongAnswer: CommandAnswer = { text: 'Something went wrong on my side; it has been logged. Please try again.' };
+export const somethingWentWrongAnswer = (t: T): CommandAnswer => ({ text: t.t('answer.wentWrong') });
 
-function joinOr(items: string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+export const languageName = (t: T, language: Language) => t.t('answer.languageNames', { language });
+
+export interface LanguageSettings {
+  workspace: Language;
+  channelId: string;
+  channel: Language | null;
+  /** The language the person reads answers in. */
+  person: Language;
+}
+
+export function languageShownAnswer(t: T, settings: LanguageSettings): CommandAnswer {
+  return {
+    text: t.t('answer.languageShow', {
+      workspace: languageName(t, settings.workspace),
+      channel: `<#${settings.channelId}>`,
+      channelLanguage: settings.channel ? languageName(t, settings.channel) : t.t('answer.languageChannelDefault'),
+      yours: languageName(t, settings.person),
+    }),
+  };
+}
+
+export type LanguageChange =
+  | { scope: 'workspace'; language: Language }
+  | { scope: 'channel'; channelId: string; language: Language }
+  | { scope: 'channel_cleared'; channelId: string; workspace: Language }
+  | { scope: 'refused'; language: Language; command: string };
+
+export function languageChangedAnswer(t: T, change: LanguageChange): CommandAnswer {
+  switch (change.scope) {
+    case 'workspace':
+      return { text: t.t('answer.languageWorkspaceSet', { language: languageName(t, change.language) }) };
+    case 'channel':
+      return { text: t.t('answer.languageChannelSet', { channel: `<#${change.channelId}>`, language: languageName(t, change.language) }) };
+    case 'channel_cleared':
+      return { text: t.t('answer.languageChannelCleared', { channel: `<#${change.channelId}>`, language: languageName(t, change.workspace) }) };
+    case 'refused':
+      return { text: t.t('answer.languageAdminsOnly', { command: change.command, language: change.language }) };
+  }
 }

@@ -1,31 +1,39 @@
 import type { AuditEvent } from '../../db/audit';
 import type { IncidentState } from '../../domain/incidents';
-import { CAUSES } from './alert';
-import { mention, slackDate } from './text';
+import { cause } from './alert';
+import { impactText } from './impact';
+import type { T } from './messages';
+import { dateAt, escapeMrkdwn, mention, slackDate } from './text';
 
 /** The Details answer: the incident's facts and its audit trail, newest first. */
-export function detailsText(state: IncidentState, trail: AuditEvent[]): string {
+export function detailsText(t: T, state: IncidentState, trail: AuditEvent[]): string {
   const { incident, connection, provider } = state;
+  const status = t.t(`status.${connection.status}`);
   const lines = [
-    `*${connection.name}* — ${provider.name}, account \`${connection.externalAccountId}\``,
-    `Status: *${connection.status.replace('_', ' ')}*${incident.state === 'open' ? ` since ${slackDate(incident.openedAt)}` : ''}`,
-    `Cause: ${CAUSES[state.reason ?? 'unknown']}`,
-    ...state.impact.map((line) => `• ${line.text}`),
+    t.t('details.title', { name: escapeMrkdwn(connection.name), provider: escapeMrkdwn(provider.name), account: escapeMrkdwn(connection.externalAccountId) }),
+    incident.state === 'open' ? t.t('details.statusSince', { status, date: dateAt(t, incident.openedAt) }) : t.t('details.status', { status }),
+    t.t('details.cause', { cause: cause(t, state.reason) }),
+    ...state.impact.map((line) => `• ${impactText(t, line)}`),
     '',
-    '*History*',
-    ...trail.map((event) => `${slackDate(event.createdAt, '{date_short} {time}')} — ${describe(event)}`),
+    t.t('details.history'),
+    ...trail.map((event) => `${slackDate(event.createdAt, '{date_short} {time}')} — ${describe(t, event)}`),
   ];
   return lines.join('\n').slice(0, 3900);
 }
 
-function describe(event: AuditEvent): string {
+const isStatus = (value: string | null): value is 'authorization_required' | 'degraded' | 'connected' | 'disabled' =>
+  value === 'authorization_required' || value === 'degraded' || value === 'connected' || value === 'disabled';
+
+function describe(t: T, event: AuditEvent): string {
   const who = event.actorType === 'user' && event.actorId ? mention(event.actorId) : event.actorType;
   switch (event.action) {
-    case 'status_changed':
-      return `${event.fromStatus} → ${event.toStatus} (${who})`;
+    case 'status_changed': {
+      const name = (status: string | null) => (isStatus(status) ? t.t(`status.${status}`) : String(status));
+      return t.t('details.statusChanged', { from: name(event.fromStatus), to: name(event.toStatus), who });
+    }
     case 'reauth_refused':
-      return `${who} was not allowed to reauthorize`;
+      return t.t('details.refused', { who });
     default:
-      return `${event.action.replace(/_/g, ' ')} (${who})`;
+      return t.t('details.event', { action: event.action.replace(/_/g, ' '), who });
   }
 }

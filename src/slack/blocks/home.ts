@@ -4,7 +4,8 @@ import type { ConnectionKind } from '../../lib/provider-ids';
 import { ACTION_IDS } from '../ids';
 import { connectionLine, countsLine } from './connections';
 import { packLines } from './lines';
-import { context, header, mrkdwn, plain, slackDate, type Block } from './text';
+import type { T } from './messages';
+import { context, dateAt, header, mrkdwn, plain, type Block } from './text';
 
 /**
  * The App Home tab: every connection of the workspace grouped by kind, the ones needing reauthorization
@@ -14,17 +15,9 @@ import { context, header, mrkdwn, plain, slackDate, type Block } from './text';
 
 const MAX_BLOCKS = 100;
 
-const GROUPS: { kind: ConnectionKind; label: string }[] = [
-  { kind: 'ad_platform', label: 'Ad platforms' },
-  { kind: 'crm', label: 'CRMs' },
-  { kind: 'integration', label: 'Integrations' },
-];
+const KINDS: readonly ConnectionKind[] = ['ad_platform', 'crm', 'integration'];
 
-const HIDDEN_WORDS: Record<Exclude<ConnectionStatus, 'disabled'>, string> = {
-  authorization_required: 'need reauthorization',
-  degraded: 'degraded',
-  connected: 'connected',
-};
+const HIDDEN_STATUSES: readonly Exclude<ConnectionStatus, 'disabled'>[] = ['authorization_required', 'degraded', 'connected'];
 
 export interface HomeInput {
   connections: readonly WorkspaceConnection[];
@@ -41,21 +34,19 @@ export interface HomeInput {
 const MAX_CONNECT_BUTTONS = 25;
 
 interface Group {
-  label: string;
+  kind: ConnectionKind;
   /** Each gets a block of its own with the Reauthorize button. */
   withButton: WorkspaceConnection[];
   /** Everything else, most urgent first, packed into shared blocks. */
   listed: WorkspaceConnection[];
 }
 
-export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
+export function homeView(t: T, input: HomeInput): { type: 'home'; blocks: Block[] } {
+  const values = { counts: countsLine(t, statusCounts(input.connections)), date: dateAt(t, input.now), zone: input.timeZone ?? 'UTC' };
   const blocks: Block[] = [
-    header('Data connections'),
-    context(
-      `${countsLine(statusCounts(input.connections))} · updated ${slackDate(input.now)}` +
-        (input.strips?.size ? ` · last 7 days ${input.timeZone ?? 'UTC'}: 🟥 needed reauthorization, 🟨 degraded, 🟩 healthy` : ''),
-    ),
-    ...connectButtons(input.connectable),
+    header(t.t('home.title')),
+    context(t.t(input.strips?.size ? 'home.updatedWithStrips' : 'home.updated', values)),
+    ...connectButtons(t, input.connectable),
   ];
   if (input.connections.length === 0) return { type: 'home', blocks };
 
@@ -68,21 +59,21 @@ export function homeView(input: HomeInput): { type: 'home'; blocks: Block[] } {
 
   let spareLineBlocks = budget - rows.reduce((sum, count) => sum + count, 0);
   for (const group of groups) {
-    const lines = group.listed.map((connection) => withStrip(connectionLine(connection, connection.status === 'connected' ? 'compact' : 'full'), input.strips?.get(connection.id)));
+    const lines = group.listed.map((connection) => withStrip(connectionLine(t, connection, connection.status === 'connected' ? 'compact' : 'full'), input.strips?.get(connection.id)));
     const wanted = packLines(lines, Number.MAX_SAFE_INTEGER).blocks.length;
     const extra = Math.min(Math.max(0, wanted - 1), spareLineBlocks);
     spareLineBlocks -= extra;
-    blocks.push(header(`${group.label} (${group.withButton.length + group.listed.length})`));
-    blocks.push(...group.withButton.map((connection) => rowWithButton(connection, input.strips?.get(connection.id))));
+    blocks.push(header(t.t(`home.group.${group.kind}`, { count: group.withButton.length + group.listed.length })));
+    blocks.push(...group.withButton.map((connection) => rowWithButton(t, connection, input.strips?.get(connection.id))));
     const packed = packLines(lines, 1 + extra);
     blocks.push(...packed.blocks);
     const hidden = group.listed.slice(packed.shown);
-    if (hidden.length > 0) blocks.push(context(hiddenNote(hidden, input.command)));
+    if (hidden.length > 0) blocks.push(context(hiddenNote(t, hidden, input.command)));
   }
   return { type: 'home', blocks };
 }
 
-function connectButtons(providers: HomeInput['connectable']): Block[] {
+function connectButtons(t: T, providers: HomeInput['connectable']): Block[] {
   if (providers.length === 0) return [];
   return [
     {
@@ -91,7 +82,7 @@ function connectButtons(providers: HomeInput['connectable']): Block[] {
       elements: providers.slice(0, MAX_CONNECT_BUTTONS).map((provider) => ({
         type: 'button',
         action_id: `${ACTION_IDS.connect}:${provider.id}`,
-        text: plain(`Connect ${provider.name}`.slice(0, 75)),
+        text: plain(t.t('button.connect', { provider: provider.name }), 75),
         value: provider.id,
       })),
     },
@@ -100,14 +91,14 @@ function connectButtons(providers: HomeInput['connectable']): Block[] {
 
 function groupsOf(connections: readonly WorkspaceConnection[]): Group[] {
   const groups: Group[] = [];
-  for (const { kind, label } of GROUPS) {
+  for (const kind of KINDS) {
     const ofKind = connections.filter((connection) => connection.kind === kind);
     if (ofKind.length === 0) continue;
     const attention = needingAttention(ofKind);
     const healthy = ofKind.filter((connection) => !attention.includes(connection)).sort((a, b) => a.name.localeCompare(b.name));
     const canReauthorize = (connection: WorkspaceConnection) => connection.status === 'authorization_required' && connection.openIncidentId !== null;
     groups.push({
-      label,
+      kind,
       withButton: attention.filter(canReauthorize),
       listed: [...attention.filter((connection) => !canReauthorize(connection)), ...healthy],
     });
@@ -135,25 +126,23 @@ function withStrip(line: string, strip: string | undefined): string {
   return strip ? `${strip}  ${line}` : line;
 }
 
-function rowWithButton(connection: WorkspaceConnection, strip: string | undefined): Block {
+function rowWithButton(t: T, connection: WorkspaceConnection, strip: string | undefined): Block {
   return {
     type: 'section',
     block_id: `home:${connection.id}`,
-    text: mrkdwn(withStrip(connectionLine(connection, 'full'), strip)),
+    text: mrkdwn(withStrip(connectionLine(t, connection, 'full'), strip)),
     accessory: {
       type: 'button',
       action_id: ACTION_IDS.reauthorize,
       style: 'primary',
-      text: plain('Reauthorize', 75),
+      text: plain(t.t('button.reauthorize'), 75),
       value: connection.openIncidentId,
     },
   };
 }
 
-function hiddenNote(hidden: readonly WorkspaceConnection[], command: string): string {
+function hiddenNote(t: T, hidden: readonly WorkspaceConnection[], command: string): string {
   const counts = statusCounts(hidden);
-  const parts = (Object.keys(HIDDEN_WORDS) as (keyof typeof HIDDEN_WORDS)[])
-    .filter((status) => counts[status] > 0)
-    .map((status) => `${counts[status]} ${HIDDEN_WORDS[status]}`);
-  return `…and ${hidden.length} more not shown here (${parts.join(', ')}). \`${command} list\` lists every connection.`;
+  const parts = HIDDEN_STATUSES.filter((status) => counts[status] > 0).map((status) => t.t(`home.hidden.${status}`, { count: counts[status] }));
+  return t.t('home.hidden', { count: hidden.length, parts: parts.join(', '), command });
 }

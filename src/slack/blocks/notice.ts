@@ -1,16 +1,20 @@
 import type { ChannelNotice } from '../../domain/notifications';
-import { mention } from './text';
+import type { T } from './messages';
+import { escapeMrkdwn, mention } from './text';
 
 /** Short channel messages that belong to no incident. */
-export function noticeText(notice: ChannelNotice): string {
+export function noticeText(t: T, notice: ChannelNotice): string {
   switch (notice.kind) {
     case 'connected':
-      return `🔌 ${mention(notice.userId)} connected *${notice.connectionName}* (${notice.providerName} account \`${notice.account}\`). Reconnect tells this channel when it needs reauthorizing.`;
+      return t.t('notice.connected', { user: mention(notice.userId), name: escapeMrkdwn(notice.connectionName), provider: escapeMrkdwn(notice.providerName), account: escapeMrkdwn(notice.account) });
     case 'grant_limit':
-      return (
-        `⚠️ \`${notice.signedInAs}\` now holds ${notice.grants} ${notice.providerName} grants through Reconnect (${notice.connectionNames.join(', ')}). ` +
-        `${notice.providerName} keeps ${notice.limit} per user and app: the next sign-in by this user silently ends the oldest, ${notice.connectionNames[0]}. ` +
-        `Sign in with another ${notice.providerName} user for the next connection.`
-      );
+      return t.t('notice.grantLimit', {
+        signer: escapeMrkdwn(notice.signedInAs),
+        grants: notice.grants,
+        provider: escapeMrkdwn(notice.providerName),
+        names: notice.connectionNames.map(escapeMrkdwn).join(', '),
+        limit: notice.limit,
+        oldest: escapeMrkdwn(notice.connectionNames[0] ?? ''),
+      });
   }
 }

@@ -1,13 +1,15 @@
-import { formatDuration, type ImpactLine } from '../../domain/impact';
+import type { ImpactLine } from '../../domain/impact';
+import { streamLabel } from './impact';
+import type { T } from './messages';
 import { escapeMrkdwn, mention } from './text';
 
 /** The reminder posted in an open alert's thread: who should act, and how long data has been affected. */
-export function reminderText(input: { connectionName: string; owners: string[]; affectedMinutes: number; impact: ImpactLine[] }): string {
-  const who = input.owners.length ? `${input.owners.map(mention).join(' ')}: ` : '';
-  const lost = input.impact.filter((line) => line.effect === 'lost').map((line) => line.label);
-  return [
-    `⏰ ${who}*${escapeMrkdwn(input.connectionName)}* still needs reauthorization; data has been affected for ${formatDuration(input.affectedMinutes)}.`,
-    lost.length ? ` Lost until it is reauthorized: ${lost.join(', ')}.` : '',
-    ' Click Reauthorize on the alert above.',
-  ].join('');
+export function reminderText(t: T, input: { connectionName: string; owners: string[]; affectedMinutes: number; impact: ImpactLine[] }): string {
+  const values = {
+    who: input.owners.length ? `${input.owners.map(mention).join(' ')}: ` : '',
+    name: escapeMrkdwn(input.connectionName),
+    duration: t.duration(input.affectedMinutes),
+  };
+  const lost = input.impact.filter((line) => line.effect === 'lost').map((line) => streamLabel(t, line));
+  return lost.length ? t.t('reminder.textLosing', { ...values, streams: t.list(lost) }) : t.t('reminder.text', values);
 }

@@ -1,3 +1,5 @@
+import type { T } from './messages';
+
 /** Small Block Kit helpers shared by the builders; they keep every text inside Slack's limits. */
 
 export type Block = { type: string } & Record<string, unknown>;
@@ -23,9 +25,18 @@ export const context = (...texts: string[]): Block => ({ type: 'context', elemen
 
 export const divider = (): Block => ({ type: 'divider' });
 
-/** Slack renders this in each reader's own time zone; the fallback is for clients that can't. */
-export function slackDate(date: Date, format = '{date_short_pretty} at {time}'): string {
+/**
+ * Slack renders the tokens in each reader's own time zone; the fallback is for clients that can't. The
+ * words around the tokens are ours, so a format with words comes from the catalog (`dateAt`).
+ */
+export function slackDate(date: Date, format: string): string {
   return `<!date^${Math.floor(date.getTime() / 1000)}^${format}|${date.toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
 }
 
+/** "Dec 2 at 14:05", "2 dec. om 14:05", …: the day and the time in the language's words. */
+export const dateAt = (t: T, date: Date) => slackDate(date, t.t('date.at', { date: '{date_short_pretty}', time: '{time}' }));
+
 export const mention = (userId: string) => `<@${userId}>`;
+
+/** A mention when `id` is a Slack user's, null for a system actor ("webhook", "probe"). */
+export const userMention = (id: string | null | undefined): string | null => (id && /^[UW][A-Z0-9]+$/.test(id) ? mention(id) : null);

@@ -1,28 +1,33 @@
-import { formatDuration } from '../../domain/impact';
 import type { ThreadEvent } from '../../domain/notifications';
+import { actorName } from './alert';
+import { failureText, reachText } from './flow';
+import type { T } from './messages';
 import { mention, slackDate } from './text';
 
 /** One short line per incident event, posted in the alert's thread. */
-export function threadText(event: ThreadEvent): string {
+export function threadText(t: T, event: ThreadEvent): string {
   switch (event.event) {
     case 'reopened':
-      return '⚠️ The connection dropped again; this alert covers the new outage too.';
+      return t.t('thread.reopened');
     case 'acknowledged':
-      return `👀 ${mention(event.userId)} is on it.`;
+      return t.t('thread.acknowledged', { user: mention(event.userId) });
     case 'snoozed':
-      return `💤 ${mention(event.userId)} snoozed reminders until ${slackDate(new Date(event.until), '{date_short_pretty} {time}')}.`;
+      return t.t('thread.snoozed', { user: mention(event.userId), date: slackDate(new Date(event.until), '{date_short_pretty} {time}') });
     case 'reauth_started':
-      return `🔐 ${mention(event.userId)} started reauthorizing.`;
-    case 'reauth_failed':
-      return `❌ Reauthorization failed${event.userId ? ` for ${mention(event.userId)}` : ''}: ${event.why}`;
+      return t.t('thread.reauthStarted', { user: mention(event.userId) });
+    case 'reauth_failed': {
+      const why = failureText(t, event.failure);
+      return event.userId ? t.t('thread.reauthFailedFor', { user: mention(event.userId), why }) : t.t('thread.reauthFailed', { why });
+    }
     case 'wrong_account':
-      return `❌ ${event.userId ? mention(event.userId) : 'Someone'} couldn't reauthorize: this connection is account \`${event.expected}\`, but ${event.canReach}. Nothing was stored; sign in as someone with access to \`${event.expected}\`.`;
+      return t.t('thread.wrongAccount', { user: event.userId ? mention(event.userId) : t.t('reach.someone'), expected: event.expected, reach: reachText(t, event.reach) });
     case 'reconnected': {
-      const who = event.by ? mention(event.by) : event.actorType === 'webhook' ? 'the data platform' : 'an automatic check';
-      const backfill = event.backfill.length ? ` Recovering: ${event.backfill.join(', ')}.` : '';
-      return `✅ Reconnected by ${who}; data was affected for ${formatDuration(event.durationMinutes)}.${backfill}`;
+      const who = event.by ? mention(event.by) : actorName(t, event.actorType === 'webhook' ? 'webhook' : 'probe');
+      const duration = t.duration(event.durationMinutes);
+      if (!event.backfill.length) return t.t('thread.reconnected', { who, duration });
+      return t.t('thread.reconnectedRecovering', { who, duration, streams: t.list(event.backfill.map((id) => t.t(`stream.${id}.label`))) });
     }
     case 'disabled':
-      return '⏹️ The connection was disabled; no more alerts for it.';
+      return t.t('thread.disabled');
   }
 }

@@ -14,14 +14,14 @@ import { alertMessage } from '../blocks/alert';
 import type { SlackClients } from '../clients';
 import { slackFailure } from '../call-outcome';
 import { waitForChannelTurn } from '../pacing';
+import { channelTranslator } from '../people';
+import type { T } from '../blocks/messages';
 
 /**
  * Delivers `alert.sync`: renders the incident's state at send time, posts the alert the first time and
  * updates it in place after. Where it was posted (channel + ts) is recorded before anything else can
  * update it.
  */
-
-const KIND_LABELS: Record<string, string> = { ad_platform: 'ad platform', crm: 'CRM', integration: 'integration' };
 
 /**
  * Message metadata on every alert (docs.slack.dev/messaging/message-metadata). `chat.postMessage` has no
@@ -52,11 +52,12 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   const channel = incident.channelId ?? deps.config.slackDefaultChannel ?? null;
   if (!channel) return recordPermanent(deps, incident.id, 'no alert channel: set one on the connection or the workspace');
 
-  const rendered = members.length ? await renderBurst(deps, state, members) : alertMessage({
+  const t = await channelTranslator(deps.prisma, incident.teamId, channel);
+  const rendered = members.length ? await renderBurst(deps, t, state, members) : alertMessage(t, {
     incidentId: incident.id,
     connectionName: connection.name,
     providerName: provider.name,
-    kindLabel: KIND_LABELS[connection.kind] ?? connection.kind,
+    kind: connection.kind,
     externalAccountId: connection.externalAccountId,
     reason: state.reason,
     openedAt: incident.openedAt,
@@ -111,7 +112,7 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   return outcome;
 }
 
-async function renderBurst(deps: DeliveryDeps, lead: IncidentState, members: readonly BurstMember[]) {
+async function renderBurst(deps: DeliveryDeps, t: T, lead: IncidentState, members: readonly BurstMember[]) {
   const leadSigner = (await credentialFacts(deps.prisma, lead.connection.id))?.signedInAs ?? null;
   const entries: BurstEntry[] = [
     { incidentId: lead.incident.id, connectionName: lead.connection.name, providerName: lead.provider.name, externalAccountId: lead.connection.externalAccountId, open: lead.incident.state === 'open', signedInAs: leadSigner },
@@ -124,7 +125,7 @@ async function renderBurst(deps: DeliveryDeps, lead: IncidentState, members: rea
       signedInAs: member.connection.credential?.signedInAs ?? null,
     })),
   ];
-  return burstMessage({ entries, openedAt: lead.incident.openedAt, command: deps.config.slackCommand });
+  return burstMessage(t, { entries, openedAt: lead.incident.openedAt, command: deps.config.slackCommand });
 }
 
 /**
@@ -183,9 +184,9 @@ async function notifyOwnersDirectly(deps: DeliveryDeps, incidentId: string, erro
   if (!state) return;
   const client = await deps.clients.forTeam(state.incident.teamId);
   if (!client) return;
-  const text =
-    `🔑 *${state.connection.name}* (${state.provider.name}) needs reauthorization, but I couldn't post the alert in ` +
-    `its channel (\`${error}\`). Invite me to the channel or pick another one; until then, use \`${deps.config.slackCommand} reauth ${state.connection.name}\`.`;
+  // A message to each owner: the workspace's language, since the channel's could not be reached.
+  const t = await channelTranslator(deps.prisma, state.incident.teamId, null);
+  const text = t.t('alert.ownersDm', { name: state.connection.name, provider: state.provider.name, error, command: deps.config.slackCommand });
   for (const owner of state.connection.owners) {
     // Posting to a user id lands in the app's DM with that person.
     await client.chat.postMessage({ channel: owner, text }).catch((dmError: unknown) => deps.logger.warn('owner DM failed', { owner, error: dmError }));

@@ -9,6 +9,8 @@ import { digestMessage } from '../blocks/digest';
 import { deliverWithSlack } from '../call-outcome';
 import type { SlackClients } from '../clients';
 import { waitForChannelTurn } from '../pacing';
+import { channelTranslator } from '../people';
+import type { T } from '../blocks/messages';
 
 /** Delivers `digest.post` (enqueued by the digest job). */
 
@@ -31,7 +33,7 @@ type RenderedDigest = NonNullable<ReturnType<typeof digestMessage>>;
  */
 export function digestRenderer(deps: Pick<DigestDeliveryDeps, 'prisma' | 'clock' | 'catalog'>, reuseMs = 2000) {
   const recent = new Map<string, { readAt: number; digest: Promise<Digest> }>();
-  return async (teamId: string, options: { quiet: boolean; timeZone: string }): Promise<RenderedDigest | null> => {
+  return async (teamId: string, options: { quiet: boolean; timeZone: string; t: T }): Promise<RenderedDigest | null> => {
     const readAt = performance.now();
     for (const [key, entry] of recent) if (readAt - entry.readAt > reuseMs) recent.delete(key);
     // The strips' days are the channel's local days, so channels in other time zones read their own.
@@ -42,7 +44,7 @@ export function digestRenderer(deps: Pick<DigestDeliveryDeps, 'prisma' | 'clock'
       recent.set(key, entry);
       entry.digest.catch(() => recent.delete(key));
     }
-    return digestMessage(await entry.digest, options);
+    return digestMessage(options.t, await entry.digest, options);
   };
 }
 
@@ -52,7 +54,8 @@ export function digestPostHandler(deps: DigestDeliveryDeps): DeliveryHandler {
     const { teamId, channelId } = digestPayload.parse(message.payload);
     const subscription = await findSubscription(deps.prisma, teamId, channelId);
     if (!subscription) return { status: 'sent', result: { skipped: 'unsubscribed' } };
-    const rendered = await render(teamId, { quiet: subscription.quiet, timeZone: subscription.timezone });
+    const t = await channelTranslator(deps.prisma, teamId, channelId);
+    const rendered = await render(teamId, { quiet: subscription.quiet, timeZone: subscription.timezone, t });
     if (!rendered) return { status: 'sent', result: { skipped: 'quiet' } };
     const client = await deps.clients.forTeam(teamId);
     if (!client) return { status: 'failed', error: 'workspace not installed' };

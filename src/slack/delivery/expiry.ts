@@ -7,6 +7,7 @@ import { expiryMessage } from '../blocks/expiry';
 import { deliverWithSlack } from '../call-outcome';
 import type { DeliveryDeps } from './alert';
 import { waitForChannelTurn } from '../pacing';
+import { channelTranslator } from '../people';
 
 /** Delivers `expiry.warning`: posts the heads-up, or updates it once the credential was renewed. */
 
@@ -24,7 +25,8 @@ export function expiryWarningHandler(deps: DeliveryDeps): DeliveryHandler {
     const channel = warning.channelId ?? deps.config.slackDefaultChannel;
     if (!channel) return { status: 'failed', error: 'no channel: set one on the connection or the workspace' };
     const facts = await credentialFacts(deps.prisma, connection.id);
-    const rendered = expiryMessage({
+    const t = await channelTranslator(deps.prisma, warning.teamId, channel);
+    const rendered = expiryMessage(t, {
       connectionId: connection.id,
       connectionName: connection.name,
       providerName: deps.catalog.get(connection.provider)?.name ?? connection.provider,

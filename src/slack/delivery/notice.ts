@@ -5,6 +5,7 @@ import { noticeText } from '../blocks/notice';
 import { deliverWithSlack } from '../call-outcome';
 import type { SlackClients } from '../clients';
 import { waitForChannelTurn } from '../pacing';
+import { channelTranslator } from '../people';
 
 /** Delivers `channel.notice`: one short message in a channel, paced with everything else posted there. */
 
@@ -30,9 +31,10 @@ export function noticeHandler(deps: { prisma: Prisma; clients: SlackClients }): 
     const { teamId, channelId, notice } = noticePayload.parse(message.payload);
     const client = await deps.clients.forTeam(teamId);
     if (!client) return { status: 'failed', error: 'workspace not installed' };
+    const t = await channelTranslator(deps.prisma, teamId, channelId);
     return deliverWithSlack(async () => {
       await waitForChannelTurn(deps.prisma, teamId, channelId);
-      const posted = await client.chat.postMessage({ channel: channelId, text: noticeText(notice) });
+      const posted = await client.chat.postMessage({ channel: channelId, text: noticeText(t, notice) });
       return { status: 'sent', result: { posted: posted.ts } };
     });
   };

@@ -5,6 +5,7 @@ import { reminderText } from '../blocks/reminder';
 import { deliverWithSlack } from '../call-outcome';
 import type { SlackClients } from '../clients';
 import { waitForChannelTurn } from '../pacing';
+import { channelTranslator } from '../people';
 
 /** Delivers `alert.reminder` (enqueued by the reminders job) in the alert's thread. */
 
@@ -26,7 +27,8 @@ export function reminderHandler(deps: IncidentDeps & { clients: SlackClients }):
     if (!channelId || !messageTs) return { status: 'failed', error: 'alert was never posted' };
     const client = await deps.clients.forTeam(incident.teamId);
     if (!client) return { status: 'failed', error: 'workspace not installed' };
-    const text = reminderText({
+    const t = await channelTranslator(deps.prisma, incident.teamId, channelId);
+    const text = reminderText(t, {
       connectionName: connection.name,
       owners: connection.owners,
       affectedMinutes: Math.floor((now.getTime() - incident.openedAt.getTime()) / 60_000),

@@ -5,6 +5,7 @@ import type { DeliveryOutcome } from '../../jobs/outbox-dispatcher';
 import { threadText } from '../blocks/thread';
 import { waitForChannelTurn } from '../pacing';
 import { callSlack, type DeliveryDeps } from './alert';
+import { channelTranslator } from '../people';
 
 /**
  * Delivers `alert.thread`. The outbox hands it over only once every earlier row of its incident is done,
@@ -17,7 +18,8 @@ export async function postThreadReply(deps: DeliveryDeps, message: ClaimedMessag
   if (!messageTs || !channelId) return { status: 'failed', error: `alert was never posted${incident.deliveryError ? `: ${incident.deliveryError}` : ''}` };
   const client = await deps.clients.forTeam(incident.teamId);
   if (!client) return { status: 'failed', error: 'workspace not installed' };
-  const text = threadText(message.payload as unknown as ThreadEvent);
+  const t = await channelTranslator(deps.prisma, incident.teamId, channelId);
+  const text = threadText(t, message.payload as unknown as ThreadEvent);
   return callSlack(deps, incident.id, async () => {
     await waitForChannelTurn(deps.prisma, incident.teamId, channelId);
     const posted = await client.chat.postMessage({ channel: channelId, thread_ts: messageTs, text });
