@@ -51,6 +51,8 @@ export interface FakeUser {
   tz?: string;
   tz_label?: string;
   tz_offset?: number;
+  /** Slack's IETF tag, e.g. `fr-FR`; sent only when `include_locale` is true. */
+  locale?: string;
 }
 
 export interface FakeChannel {
@@ -575,6 +577,8 @@ export class FakeSlack {
         is_bot: user.is_bot ?? false,
         is_app_user: false,
         profile: { real_name: realName, display_name: name },
+        // docs.slack.dev/reference/methods/users.info: `locale` only with include_locale=true (default en-US).
+        ...(args.include_locale === true || args.include_locale === 'true' ? { locale: user.locale ?? 'en-US' } : {}),
       },
     });
   }

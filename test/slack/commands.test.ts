@@ -166,7 +166,7 @@ for (const { kind, skip } of databaseKinds()) {
       expect((await run('reauth HÜBSPOT eu')).answer.args.text).toMatch(/Reauthorize HubSpot EU/);
       // Slack escapes &, < and > in the command text; quotes around a name are fine.
       await t.app.core.db.prisma.connection.update({ where: { id: ids.sheets }, data: { name: 'Sales & Marketing' } });
-      expect((await run('reauth "sales &amp; marketing"')).answer.args.text).toMatch(/Reauthorize Sales & Marketing/);
+      expect((await run('reauth "sales &amp; marketing"')).answer.args.text).toMatch(/Reauthorize Sales &amp; Marketing/);
       const ambiguous = String((await run('reauth ads')).answer.args.text);
       expect(ambiguous).toMatch(/^“ads” matches 2 connections\. Which one\?/);
       expect(ambiguous).toContain('• *Google Ads — Brand* (Google Ads, account `acct-google_ads`)');
@@ -180,7 +180,7 @@ for (const { kind, skip } of databaseKinds()) {
       expect((await run('check pipeline')).answer.args.text).toBe('✅ *Pipeline CRM — EU* works: the check just succeeded.');
 
       oauth.failNext('/token', 503, 'Service Unavailable');
-      expect((await run('check pipeline crm')).answer.args.text).toMatch(/^⚠️ \*Pipeline CRM — EU\* couldn't be checked just now: the provider had a temporary problem\. checks continue/);
+      expect((await run('check pipeline crm')).answer.args.text).toMatch(/^⚠️ \*Pipeline CRM — EU\* couldn't be checked just now: the provider had a temporary problem\. Checks continue/);
 
       expect((await run('check salesforce')).answer.args.text).toMatch(/^⏸️ \*Salesforce Prod\* wasn't checked: .*credentials/);
 

@@ -34,7 +34,7 @@ const connection = (n: number, status: WorkspaceConnection['status'] = 'connecte
 
 describe('counts in command answers', () => {
   it('status with every connection healthy', () => {
-    expect(statusAnswer(en, []).text).toBe('No connections in this workspace yet: an admin adds them through the admin API.');
+    expect(statusAnswer(en, []).text).toBe('No connections in this workspace yet: connect one with the Connect buttons in App Home.');
     expect(statusAnswer(en, [connection(1)]).text).toBe('✅ The one connection is connected.');
     expect(statusAnswer(en, [connection(1), connection(2)]).text).toBe('✅ All 2 connections are connected.');
   });

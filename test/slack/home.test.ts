@@ -70,7 +70,7 @@ describe('App Home view', () => {
     expect(hidden).toBeGreaterThan(0);
     expect(shown + hidden).toBe(200);
     expect(JSON.stringify(view.blocks)).toContain('*200 connections* · 🔑 120 need reauthorization · ⚠️ 20 degraded · ✅ 60 connected');
-    expect(JSON.stringify(view.blocks)).toMatch(/more not shown here \(\d+ need reauthorization, \d+ degraded, \d+ connected\)\. `\/reconnect list`/);
+    expect(JSON.stringify(view.blocks)).toMatch(/more not shown here \(\d+ needs? reauthorization, \d+ degraded, \d+ connected\)\. `\/reconnect list`/);
   });
 
   it('shows 200 healthy connections compactly, every one of them', () => {

@@ -277,7 +277,7 @@ export const en = {
   'answer.languageChannelSet': '🌐 Alerts and digests in {channel} are now in {language}.',
   'answer.languageChannelCleared': "🌐 {channel} now follows the workspace's language ({language}).",
   'answer.languageAdminsOnly': "Only a workspace admin can change the workspace's language. You can give a channel its own: `{command} language {language} here`.",
-  'answer.noProvider': 'There is no provider {query}. Providers: {providers}.',
+  'answer.noProvider': 'There is no provider "{query}". Providers: {providers}.',
   'answer.notConfigured': "{provider} isn't set up on this server yet: an admin must set {idUpper}_CLIENT_ID and {idUpper}_CLIENT_SECRET.",
 
   // Buttons' answers
