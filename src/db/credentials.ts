@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { KeyRing, Sealed } from '../lib/key-ring';
 import type { Prisma, Tx } from './client';
 
@@ -116,19 +117,28 @@ export async function replaceSecretsIfVersion(
 }
 
 /**
- * Takes the right to refresh this credential until `until`, across replicas: false while another
- * holds it. Rotating providers (Salesforce, Microsoft) must never see one refresh token twice.
+ * Takes the right to refresh this credential until `until`, across replicas, and returns the token that
+ * proves it, or null while another holds it. Rotating providers (Salesforce, Microsoft) must never see
+ * one refresh token twice. A holder that ran past `until` (a crashed replica, a provider that answers
+ * slowly) can be taken over; the token keeps it from releasing its successor's lock and tells it that
+ * it lost its own.
  */
-export async function takeRefreshLock(db: Client, connectionId: string, now: Date, until: Date): Promise<boolean> {
+export async function takeRefreshLock(db: Client, connectionId: string, now: Date, until: Date): Promise<string | null> {
+  const owner = randomUUID();
   const { count } = await db.credential.updateMany({
     where: { connectionId, OR: [{ refreshLockUntil: null }, { refreshLockUntil: { lt: now } }] },
-    data: { refreshLockUntil: until },
+    data: { refreshLockUntil: until, refreshLockOwner: owner },
   });
-  return count === 1;
+  return count === 1 ? owner : null;
 }
 
-export async function releaseRefreshLock(db: Client, connectionId: string): Promise<void> {
-  await db.credential.updateMany({ where: { connectionId }, data: { refreshLockUntil: null } });
+/** Whether `owner` still holds the lock: nobody took it over, though its time may have run out. */
+export async function holdsRefreshLock(db: Client, connectionId: string, owner: string): Promise<boolean> {
+  return (await db.credential.count({ where: { connectionId, refreshLockOwner: owner } })) === 1;
+}
+
+export async function releaseRefreshLock(db: Client, connectionId: string, owner: string): Promise<void> {
+  await db.credential.updateMany({ where: { connectionId, refreshLockOwner: owner }, data: { refreshLockUntil: null, refreshLockOwner: null } });
 }
 
 export async function loadSecrets(

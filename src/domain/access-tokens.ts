@@ -7,6 +7,7 @@ import { DomainError } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
 import type { Logger } from '../lib/logger';
 import type { Catalog } from '../providers/catalog';
+import type { DisconnectReason } from '../providers/definition';
 import { REFRESH_BUSY, REFRESH_LOCK_MS, refreshStored } from './credential-refresh';
 import type { ProbeSettings } from './probe';
 import { changeStatus, type StatusEngineDeps } from './status-engine';
@@ -89,7 +90,14 @@ export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
       if (secrets.fields) return { credentials: secrets.fields };
       if (!secrets.accessToken) throw new DomainError('authorization_required', `${connection.name} has no access token; reauthorize it.`);
       const now = deps.clock.now();
-      if (isFresh(stored, now) || !secrets.refreshToken) return tokenOf(stored);
+      if (isFresh(stored, now)) return tokenOf(stored);
+      if (!secrets.refreshToken) {
+        // Nothing to refresh it with (Meta's user tokens live about 60 days): it is handed out while it
+        // works, and once it has expired this read is the detection, as a probe's would be.
+        const expiresAt = new Date(secrets.expiresAt!);
+        if (expiresAt > now) return tokenOf(stored);
+        throw await detectDrop(connection, 'token_expired', keyName, expiresAt);
+      }
       const answer = await refresh(connection, stored, keyName);
       if (answer !== REFRESH_BUSY) return answer;
       // Another replica is refreshing: its result is stored in a moment, and read on the next turn.
@@ -110,17 +118,25 @@ export function createAccessTokens(deps: AccessTokenDeps): AccessTokens {
       const { accessToken, expiresAt } = refreshed.value;
       return { accessToken, tokenType: 'bearer', expiresAt: expiresAt?.toISOString() ?? null };
     }
-    if (refreshed.error.classification === 'needs_reauth') {
-      const changed = await changeStatus(deps.engine, {
-        connectionId: connection.id,
-        status: 'authorization_required',
-        reason: refreshed.error.reason ?? 'unknown',
-        actor: { type: 'data_platform', id: keyName },
-        occurredAt: deps.clock.now(),
-      });
-      throw needsReauthorization(changed.connection);
-    }
+    if (refreshed.error.classification === 'needs_reauth') throw await detectDrop(connection, refreshed.error.reason ?? 'unknown', keyName, deps.clock.now());
     throw new DomainError('unavailable', `${provider.name} did not refresh the token (${refreshed.error.detail}); retry shortly.`);
+  }
+
+  /**
+   * The read found the grant dead: the status engine records it as it does a probe's finding (one
+   * alert, the webhooks), and concurrent reads that find it too change nothing more. The outage starts
+   * when it began (the data platform backfills from then), but never before the last status change,
+   * which the engine would take for a late event and ignore.
+   */
+  async function detectDrop(connection: Connection, reason: DisconnectReason, keyName: string, since: Date): Promise<DomainError> {
+    const changed = await changeStatus(deps.engine, {
+      connectionId: connection.id,
+      status: 'authorization_required',
+      reason,
+      actor: { type: 'data_platform', id: keyName },
+      occurredAt: since > connection.statusChangedAt ? since : connection.statusChangedAt,
+    });
+    return needsReauthorization(changed.connection);
   }
 
   return { read };

@@ -1,4 +1,4 @@
-import { loadSecrets, releaseRefreshLock, replaceSecretsIfVersion, takeRefreshLock, type Secrets, type StoredSecrets } from '../db/credentials';
+import { holdsRefreshLock, loadSecrets, releaseRefreshLock, replaceSecretsIfVersion, takeRefreshLock, type Secrets, type StoredSecrets } from '../db/credentials';
 import type { Prisma } from '../db/client';
 import type { Connection } from '../db/connections';
 import type { Clock } from '../lib/clock';
@@ -12,7 +12,10 @@ import type { ProviderDefinition } from '../providers/definition';
  * One refresh of a stored credential, by the probe or the credentials API: under the credential row's
  * lock, so across replicas and callers a rotating provider (Salesforce, Microsoft) never sees one
  * refresh token twice; then the provider's answer, and the rotated tokens stored before anything else
- * can fail (rotating providers invalidate the refresh token presented as soon as they answer).
+ * can fail (rotating providers invalidate the refresh token presented as soon as they answer). A holder
+ * slower than REFRESH_LOCK_MS loses the lock to the next caller, and both may then present one refresh
+ * token: neither side's tokens are lost or put over newer ones, and neither side's refusal of a token
+ * the other superseded is taken for a dead grant.
  */
 
 export interface RefreshDeps {
@@ -41,17 +44,31 @@ export async function refreshStored(
   by: 'probe' | 'credentials_api',
 ): Promise<Result<TokenSet, OAuthFailure> | typeof REFRESH_BUSY> {
   const now = deps.clock.now();
-  if (!(await takeRefreshLock(deps.prisma, connection.id, now, new Date(now.getTime() + REFRESH_LOCK_MS)))) return REFRESH_BUSY;
+  const lock = await takeRefreshLock(deps.prisma, connection.id, now, new Date(now.getTime() + REFRESH_LOCK_MS));
+  if (!lock) return REFRESH_BUSY;
   try {
     // The lock may have been free because another caller just refreshed: their tokens are the current ones.
-    const latest = (await loadSecrets(deps.prisma, deps.keyRing, connection)) ?? stored;
-    if (latest.secrets.refreshToken !== stored.secrets.refreshToken && latest.secrets.accessToken) return ok(tokenSetOf(latest.secrets));
-    const refreshed = await refreshAccessToken({ provider, client, refreshToken: latest.secrets.refreshToken!, ...http });
-    if (!refreshed.ok) return err(refreshed.error);
-    await storeRefreshedTokens(deps, connection, latest, refreshed.value, by);
-    return ok(refreshed.value);
+    let used = (await loadSecrets(deps.prisma, deps.keyRing, connection)) ?? stored;
+    if (used.secrets.refreshToken !== stored.secrets.refreshToken && used.secrets.accessToken) return ok(tokenSetOf(used.secrets));
+    const present = (secrets: StoredSecrets) => refreshAccessToken({ provider, client, refreshToken: secrets.secrets.refreshToken!, ...http });
+    let refreshed = await present(used);
+    if (!refreshed.ok && refreshed.error.classification === 'needs_reauth' && (await holdsRefreshLock(deps.prisma, connection.id, lock))) {
+      // Refused because it was superseded while we presented it (by a reauthorization, or by a late
+      // finisher whose lock we took over): the newest refresh token decides.
+      const latest = await loadSecrets(deps.prisma, deps.keyRing, connection);
+      if (latest?.secrets.refreshToken && latest.secrets.refreshToken !== used.secrets.refreshToken) {
+        used = latest;
+        refreshed = await present(used);
+      }
+    }
+    if (refreshed.ok) return ok(await storeRefreshedTokens(deps, connection, used, refreshed.value, by));
+    // Our lock ran out while the provider took its time, and the caller who took it over presented the
+    // same refresh token: at a rotating provider the second to arrive is refused, which says nothing
+    // about the grant. The holder's answer does; ours counts as "someone else is refreshing".
+    if (!(await holdsRefreshLock(deps.prisma, connection.id, lock))) return REFRESH_BUSY;
+    return err(refreshed.error);
   } finally {
-    await releaseRefreshLock(deps.prisma, connection.id);
+    await releaseRefreshLock(deps.prisma, connection.id, lock);
   }
 }
 
@@ -64,24 +81,33 @@ function tokenSetOf(secrets: Secrets): TokenSet {
 }
 
 /**
- * When the compare-and-swap loses to a writer that kept our old refresh token (re-encryption), we write
- * again on top of theirs; when it loses to one that stored a different token (a reauthorization, another
- * replica's refresh), theirs is the newer grant and ours is dropped.
+ * Stores a refresh's tokens and returns the ones now stored. The provider has answered, and a rotating
+ * one has already ended the refresh token we presented, so ours may be the only live tokens: they are
+ * stored whenever nothing else was stored since we read the credential (the version compare-and-swap),
+ * even if our lock ran out meanwhile. Dropping them then could lose the grant, and storing them can't
+ * overwrite anything newer. A write since then that kept the tokens as they were (re-encryption) is
+ * written over. Any other write stored a newer grant (a reauthorization) or a refresh of ours at least
+ * as recent (the caller who took over our expired lock): ours are dropped and the caller gets theirs,
+ * so a late finisher never puts older tokens over newer ones.
  */
-async function storeRefreshedTokens(deps: RefreshDeps, connection: Connection, used: StoredSecrets, tokens: TokenSet, by: 'probe' | 'credentials_api'): Promise<void> {
+async function storeRefreshedTokens(deps: RefreshDeps, connection: Connection, used: StoredSecrets, tokens: TokenSet, by: 'probe' | 'credentials_api'): Promise<TokenSet> {
   // Only the credentials API's refreshes are recorded: the probe skips a grant one of them just proved.
   const refreshed = { ...(by === 'credentials_api' ? { at: deps.clock.now() } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
   let base = used;
   for (let attempt = 0; attempt < STORE_ATTEMPTS; attempt += 1) {
-    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens), refreshed)) return;
+    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens), refreshed)) return tokens;
     const latest = await loadSecrets(deps.prisma, deps.keyRing, connection);
-    if (!latest || latest.secrets.refreshToken !== used.secrets.refreshToken) {
-      deps.logger.debug('refreshed tokens not stored: the credentials were replaced meanwhile', { connectionId: connection.id });
-      return;
+    if (!latest || !sameTokens(latest.secrets, used.secrets)) {
+      deps.logger.info('refreshed tokens not stored: newer ones were stored meanwhile', { connectionId: connection.id });
+      return latest?.secrets.accessToken ? tokenSetOf(latest.secrets) : tokens;
     }
     base = latest;
   }
   throw new Error(`refreshed tokens of connection ${connection.id} could not be stored after ${STORE_ATTEMPTS} attempts`);
+}
+
+function sameTokens(a: Secrets, b: Secrets): boolean {
+  return a.accessToken === b.accessToken && a.refreshToken === b.refreshToken && a.expiresAt === b.expiresAt;
 }
 
 function withTokens(secrets: Secrets, tokens: TokenSet): Secrets {

@@ -118,6 +118,36 @@ for (const { kind, skip } of databaseKinds()) {
       expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     });
 
+    it('answers 409 for an expired token without a refresh token (Meta), and records the drop once: status, one alert, the webhook', async () => {
+      const metaConnection = async (name: string, account: string, expiresInMs: number) => {
+        const created = await adminRequest(t.url, 'POST', '/api/v1/connections', {
+          teamId: TEAM,
+          provider: 'meta_ads',
+          name,
+          externalAccountId: account,
+          channelId: 'C0ADS0001',
+          credentials: { accessToken: `EAAB-${account}`, expiresAt: new Date(Date.now() + expiresInMs).toISOString() },
+        });
+        return created.json.id as string;
+      };
+      // Still working, if only for a minute: nothing can renew it, so it is handed out.
+      const expiring = await metaConnection('Meta Ads — Expiring', '1234567891', 60_000);
+      expect(await (await read(t, expiring)).json()).toMatchObject({ accessToken: 'EAAB-1234567891' });
+
+      const id = await metaConnection('Meta Ads — Contoso', '1234567890', -60_000);
+      const answers = await Promise.all([read(replicas.a, id), read(replicas.b, id), read(replicas.a, id), read(replicas.b, id)]);
+
+      expect(answers.map((answer) => answer.status)).toEqual([409, 409, 409, 409]);
+      for (const answer of answers) expect(await answer.json()).toMatchObject({ error: 'authorization_required' });
+      expect(await t.app.core.db.prisma.connection.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'authorization_required', reason: 'token_expired' });
+      await waitFor(() => slack.callsTo('chat.postMessage').length === 1);
+      await waitFor(() => hooks.received.some((hook) => hook.body.includes('connection.authorization_required')));
+      expect((await read(t, id)).status).toBe(409);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+      expect(hooks.received.filter((hook) => hook.body.includes('connection.authorization_required'))).toHaveLength(1);
+    });
+
     it('gives an API-key integration its key', async () => {
       const created = await adminRequest(t.url, 'POST', '/api/v1/connections', {
         teamId: TEAM,

@@ -55,6 +55,79 @@ for (const { kind, skip } of databaseKinds()) {
         ? Promise.all([runOn(replicas.a, clock), runOn(replicas.b, clock)])
         : [await runOn(replicas.a, clock), await runOn(replicas.b, clock)];
 
+    async function linkedInConnectionGranted351DaysAgo(): Promise<string> {
+      simOffsetMs = -351 * DAY_MS;
+      const tokens = sim.issueTokens(MEMBER);
+      simOffsetMs = 0;
+      const created = await adminRequest(replicas.a.url, 'POST', '/api/v1/connections', {
+        teamId: FAKE_SLACK_DEFAULTS.team.id,
+        provider: 'linkedin_ads',
+        name: 'LinkedIn Ads — Acme',
+        externalAccountId: '508915001',
+        channelId: CHANNEL,
+        owners: [OWNER],
+        credentials: tokens,
+      });
+      return created.json.id as string;
+    }
+    const probe = async (connectionId: string) => expect((await checkNow(probeDepsFromCore(replicas.a.app.core), connectionId)).result).toBe('ok');
+    const hardExpiry = async (connectionId: string) =>
+      (await replicas.a.app.core.db.prisma.credential.findUniqueOrThrow({ where: { connectionId } })).hardExpiresAt?.getTime() ?? null;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+    it('refreshes that restate the expiry a little differently each time warn once per threshold', async () => {
+      const connectionId = await linkedInConnectionGranted351DaysAgo();
+      await probe(connectionId);
+      const clock = new ShiftedClock();
+      await runOnBoth(clock);
+      await waitFor(() => warningsPosted().length === 1);
+
+      // LinkedIn counts refresh_token_expires_in down in whole seconds on its own clock: each refresh
+      // restates the same expiry a little off. Here its clock runs 2.5 s, then 4 s ahead of ours.
+      const first = await hardExpiry(connectionId);
+      simOffsetMs = 2_500;
+      await probe(connectionId);
+      expect(await hardExpiry(connectionId)).not.toBe(first);
+      expect((await runOnBoth(clock)).map((run) => run.warned)).toEqual([0, 0]);
+
+      clock.offsetMs = 11.5 * DAY_MS;
+      expect((await runOnBoth(clock)).map((run) => run.warned).sort()).toEqual([0, 1]);
+      const second = await hardExpiry(connectionId);
+      simOffsetMs = 4_000;
+      await probe(connectionId);
+      expect(await hardExpiry(connectionId)).not.toBe(second);
+      expect((await runOnBoth(clock)).map((run) => run.warned)).toEqual([0, 0]);
+
+      await waitFor(() => warningsPosted().length === 2);
+      await settle();
+      expect(warningsPosted()).toHaveLength(2);
+      const rows = await replicas.a.app.core.db.prisma.expiryWarning.findMany({ orderBy: { thresholdDays: 'desc' } });
+      expect(rows.map((row) => [row.thresholdDays, row.closedAt])).toEqual([[14, null], [3, null]]);
+    });
+
+    it('closes the open warning, and says so, when the grant is replaced outside Slack; its new expiry warns no one', async () => {
+      const connectionId = await linkedInConnectionGranted351DaysAgo();
+      await probe(connectionId);
+      const clock = new ShiftedClock();
+      await runOnBoth(clock);
+      await waitFor(() => warningsPosted().length === 1);
+
+      // A new consent handed over through the admin API: its expiry is unknown until a refresh states a year.
+      const patched = await adminRequest(replicas.a.url, 'PATCH', `/api/v1/connections/${connectionId}`, { credentials: sim.issueTokens(MEMBER) });
+      expect(patched.status).toBe(200);
+      expect((await runOnBoth(clock)).map((run) => run.warned)).toEqual([0, 0]);
+      await waitFor(() => slack.callsTo('chat.update').some((call) => String(call.args.text).includes('ahead of its expiry')));
+      await probe(connectionId);
+      expect(Math.abs((await hardExpiry(connectionId))! - (Date.now() + 365 * DAY_MS))).toBeLessThan(60_000);
+
+      clock.offsetMs = 11.5 * DAY_MS;
+      expect((await runOnBoth(clock)).map((run) => run.warned)).toEqual([0, 0]);
+      await settle();
+      expect(warningsPosted()).toHaveLength(1);
+      expect(slack.callsTo('chat.update').filter((call) => String(call.args.text).includes('ahead of its expiry'))).toHaveLength(1);
+      expect((await replicas.a.app.core.db.prisma.expiryWarning.findMany()).map((row) => row.closedBy)).toEqual(['expiry_moved']);
+    });
+
     it('a credential granted 351 days ago gets the 14-day warning once, the 3-day warning once, and none after a reauthorization', async () => {
       simOffsetMs = -351 * DAY_MS;
       const tokens = sim.issueTokens(MEMBER);
