@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { escapeHtml } from '../src/http/pages';
-import { blocksHtml, byline, content, ephemeral, findElement, str, textOf, userNames, type Json } from './block-kit-html';
+import { blocksHtml, byline, content, ephemeral, findElement, str, textOf, userNames, type Json, type Target } from './block-kit-html';
 import { FAKE_SLACK_DEFAULTS, startFakeSlack, type FakeSlack, type StoredMessage } from '../test/fakes/fake-slack';
 import { startFakeOAuthProvider } from '../test/fakes/fake-oauth-provider';
 import { adminRequest, postIngest } from '../test/fakes/ingest-requests';
@@ -23,15 +23,21 @@ import { freePort } from '../test/support/test-app';
 
 const TEAM_ID = FAKE_SLACK_DEFAULTS.team.id;
 const CHANNEL = { id: 'C0DEMO001', name: 'data-alerts' };
+/** A channel that reads Dutch: its alert is the same app's, in the channel's language. */
+const CHANNEL_NL = { id: 'C0DEMO002', name: 'marketing-benelux' };
+const CHANNELS = [CHANNEL, CHANNEL_NL];
 const USER = { id: 'U0DEMO001', name: 'alex' };
 const TEAMMATE = { id: 'U0DEMO002', name: 'sam' };
 userNames.set(USER.id, USER.name).set(TEAMMATE.id, TEAMMATE.name);
 const AD_ACCOUNT = '123-456-7890';
+const AD_ACCOUNT_NL = '987-654-3210';
 const WAREHOUSE_ACCOUNT = 'wh-eu-1';
 /** The drop is reported as if it happened a while ago, so the alert has an outage length worth reading. */
 const OUTAGE_MINUTES = 95;
 
-type Tab = 'channel' | 'home';
+type Tab = 'channel' | 'home' | 'both';
+
+const LANGUAGE_NAMES: Record<string, string> = { en: 'English', nl: 'Nederlands', es: 'Español', fr: 'Français' };
 
 export interface Demo {
   /** The demo page. */
@@ -53,7 +59,7 @@ export async function startDemo(options: { port?: number } = {}): Promise<Demo> 
     };
     const slack = await startFakeSlack({
       users: [USER, TEAMMATE],
-      channels: [{ id: CHANNEL.id, name: CHANNEL.name, is_member: true }],
+      channels: CHANNELS.map((channel) => ({ id: channel.id, name: channel.name, is_member: true })),
     });
     cleanups.push(() => slack.close());
     const provider = await startFakeOAuthProvider({ defaultAccount: AD_ACCOUNT });
@@ -103,6 +109,12 @@ export async function startDemo(options: { port?: number } = {}): Promise<Demo> 
       if (created.status !== 201) throw new Error(`Registering ${String(connection.name)} failed: ${JSON.stringify(created.json)}`);
       return String(created.json.id);
     };
+    const send = async (request: SlackRequest) => {
+      const answer = await postSigned(appUrl, '/slack/events', request, { signingSecret: secrets.signing });
+      if (answer.status !== 200) throw new Error(`The app answered ${answer.status}: ${answer.text}`);
+    };
+    // The Benelux channel reads Dutch, set the way a person would: `/reconnect language nl here` in it.
+    await send(slashCommand({ text: 'language nl here', channel_id: CHANNEL_NL.id, channel_name: CHANNEL_NL.name, user_id: USER.id, user_name: USER.name, response_url: slack.responseUrl() }));
     const adsId = await register({
       provider: 'generic_oauth2',
       name: 'Demo Ads',
@@ -110,6 +122,15 @@ export async function startDemo(options: { port?: number } = {}): Promise<Demo> 
       owners: [USER.id, TEAMMATE.id],
       options: { autotagging: true },
       credentials: provider.issueTokens(AD_ACCOUNT),
+    });
+    const adsNlId = await register({
+      provider: 'generic_oauth2',
+      name: 'Demo Ads Benelux',
+      channelId: CHANNEL_NL.id,
+      externalAccountId: AD_ACCOUNT_NL,
+      owners: [USER.id],
+      options: { autotagging: true },
+      credentials: provider.issueTokens(AD_ACCOUNT_NL),
     });
     await register({ provider: 'hubspot', name: 'HubSpot — Sales', externalAccountId: '4815162', owners: [TEAMMATE.id] });
     await register({
@@ -119,26 +140,25 @@ export async function startDemo(options: { port?: number } = {}): Promise<Demo> 
       owners: [USER.id],
       credentials: { apiKey: secrets.warehouseKey },
     });
-    const drop = await postIngest(
-      appUrl,
-      {
-        eventId: `demo-${randomBytes(6).toString('hex')}`,
-        connectionId: adsId,
-        status: 'authorization_required',
-        reason: 'token_revoked',
-        occurredAt: new Date(Date.now() - OUTAGE_MINUTES * 60_000).toISOString(),
-        counts: { adsCreated: 7 },
-      },
-      { secret: secrets.ingest },
-    );
-    if (drop.status !== 202) throw new Error(`The ingest event was refused: ${JSON.stringify(drop.json)}`);
-    await slack.waitForCalls('chat.postMessage', 1);
+    for (const connectionId of [adsId, adsNlId]) {
+      const drop = await postIngest(
+        appUrl,
+        {
+          eventId: `demo-${randomBytes(6).toString('hex')}`,
+          connectionId,
+          status: 'authorization_required',
+          reason: 'token_revoked',
+          occurredAt: new Date(Date.now() - OUTAGE_MINUTES * 60_000).toISOString(),
+          counts: { adsCreated: 7 },
+        },
+        { secret: secrets.ingest },
+      );
+      if (drop.status !== 202) throw new Error(`The ingest event was refused: ${JSON.stringify(drop.json)}`);
+    }
+    await slack.waitForCalls('chat.postMessage', 2);
 
-    const send = async (request: SlackRequest) => {
-      const answer = await postSigned(appUrl, '/slack/events', request, { signingSecret: secrets.signing });
-      if (answer.status !== 200) throw new Error(`The app answered ${answer.status}: ${answer.text}`);
-    };
-    const page = new DemoPage(slack, send, appUrl);
+    // Whoever reauthorizes in a channel signs in to that channel's ad account at the fake provider.
+    const page = new DemoPage(slack, send, appUrl, (channelId) => provider.nextAccount(channelId === CHANNEL_NL.id ? AD_ACCOUNT_NL : AD_ACCOUNT));
     const server = http.createServer((req, res) => {
       page.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
@@ -164,33 +184,61 @@ export async function startDemo(options: { port?: number } = {}): Promise<Demo> 
 }
 
 /** The page's server: renders what the fake Slack holds and turns clicks into signed Slack requests. */
+type Channel = { id: string; name: string };
+
 class DemoPage {
   /** Modals opened before this count were closed in the page. */
   private closedModals = 0;
+  /** Which channel each handed-out response URL belongs to. */
+  private readonly answeredIn = new Map<string, string>();
+  /** Each channel's language as last set through the switch; Slack shows date tokens in it. */
+  private readonly languages = new Map<string, string>([[CHANNEL_NL.id, 'nl']]);
 
   constructor(
     private readonly slack: FakeSlack,
     private readonly send: (request: SlackRequest) => Promise<void>,
     private readonly appUrl: string,
+    private readonly beforeReauthorize: (channelId: string) => void,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     const route = `${req.method} ${url.pathname}`;
-    if (route === 'GET /') return sendHtml(res, this.page('channel'));
-    if (route === 'GET /home') return sendHtml(res, this.page('home'));
+    const channel = CHANNELS.find((candidate) => candidate.id === url.searchParams.get('c')) ?? CHANNEL;
+    if (route === 'GET /') return sendHtml(res, this.page('channel', channel));
+    if (route === 'GET /home') return sendHtml(res, this.page('home', channel));
+    if (route === 'GET /both') return sendHtml(res, this.page('both', channel));
     if (route === 'GET /fragment') {
-      const html = this.fragment(url.searchParams.get('tab') === 'home' ? 'home' : 'channel');
+      const tab = url.searchParams.get('tab');
+      const html = this.fragment(tab === 'home' || tab === 'both' ? tab : 'channel', channel);
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ version: version(html), html }));
       return;
     }
     if (req.method !== 'POST') return sendText(res, 404, 'Not found.');
     const form = new URLSearchParams(await readBody(req));
+    const back = (tab: string | null) => (tab === 'home' ? '/home' : tab === 'both' ? '/both' : `/?c=${channel.id}`);
     switch (url.pathname) {
       case '/click':
-        await this.click(form);
-        return redirect(res, form.get('tab') === 'home' ? '/home' : '/');
+        await this.click(form, channel);
+        return redirect(res, back(form.get('tab')));
+      case '/language': {
+        // The language switch is the slash command a person would type in the channel.
+        const language = form.get('lang') ?? 'en';
+        if (!(language in LANGUAGE_NAMES)) return sendText(res, 400, 'Pick one of the languages.');
+        await this.send(
+          slashCommand({
+            text: `language ${language} here`,
+            channel_id: channel.id,
+            channel_name: channel.name,
+            user_id: USER.id,
+            user_name: USER.name,
+            response_url: this.responseUrlIn(channel),
+          }),
+        );
+        this.languages.set(channel.id, language);
+        return redirect(res, `/?c=${channel.id}`);
+      }
       case '/open-home':
         // Slack sends app_home_opened every time someone switches to the app's Home tab.
         await this.send(eventCallback({ type: 'app_home_opened', user: USER.id, channel: this.slack.dmChannel(USER.id), tab: 'home' }));
@@ -200,14 +248,14 @@ class DemoPage {
           slashCommand({
             command: '/reconnect',
             text: 'digest',
-            channel_id: CHANNEL.id,
-            channel_name: CHANNEL.name,
+            channel_id: channel.id,
+            channel_name: channel.name,
             user_id: USER.id,
             user_name: USER.name,
-            response_url: this.slack.responseUrl(),
+            response_url: this.responseUrlIn(channel),
           }),
         );
-        return redirect(res, '/');
+        return redirect(res, `/?c=${channel.id}`);
       case '/close-modal':
         this.closedModals = this.slack.openedViews().length;
         return redirect(res, '/home');
@@ -217,7 +265,7 @@ class DemoPage {
   }
 
   /** Sends the block_actions payload Slack would send for this click, from a message or from App Home. */
-  private async click(form: URLSearchParams): Promise<void> {
+  private async click(form: URLSearchParams, channel: { id: string; name: string }): Promise<void> {
     const blockId = form.get('blockId') ?? '';
     const actionId = form.get('actionId') ?? '';
     const option = form.get('option');
@@ -241,16 +289,24 @@ class DemoPage {
       });
       return;
     }
-    const message = this.slack.message(CHANNEL.id, form.get('ts') ?? '');
+    const message = this.slack.message(channel.id, form.get('ts') ?? '');
     if (!message || !findElement(message.blocks, blockId, actionId)) throw new Error('That button is no longer on the page.');
+    if (actionId === 'reauthorize') this.beforeReauthorize(channel.id);
     await this.send(
-      blockAction({ actionId, blockId, selectedOption, message, channelId: CHANNEL.id, channelName: CHANNEL.name, ...person, responseUrl: this.slack.responseUrl() }),
+      blockAction({ actionId, blockId, selectedOption, message, channelId: channel.id, channelName: channel.name, ...person, responseUrl: this.responseUrlIn(channel) }),
     );
   }
 
-  private page(tab: Tab): string {
-    const live = this.fragment(tab);
-    const title = tab === 'home' ? 'Reconnect · App Home' : `#${CHANNEL.name}`;
+  private page(tab: Tab, channel: Channel): string {
+    const live = this.fragment(tab, channel);
+    const title = tab === 'home' ? 'Reconnect · App Home' : tab === 'both' ? 'Two channels' : `#${channel.name}`;
+    const language = this.languages.get(channel.id) ?? 'en';
+    const languageSwitch =
+      tab === 'channel'
+        ? `<form method="post" action="/language?c=${channel.id}" class="switch"><label>Channel language <select name="lang" class="btn" onchange="this.form.submit()">${Object.entries(LANGUAGE_NAMES)
+            .map(([code, name]) => `<option value="${code}"${code === language ? ' selected' : ''}>${escapeHtml(name)}</option>`)
+            .join('')}</select></label></form>`
+        : '';
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Reconnect demo</title><style>${STYLE}</style></head>
@@ -258,21 +314,22 @@ class DemoPage {
 <nav class="sidebar" aria-label="Workspace">
   <div class="workspace">${escapeHtml(FAKE_SLACK_DEFAULTS.team.name)}</div>
   <div class="label">Channels</div>
-  <a class="item${tab === 'channel' ? ' active' : ''}" href="/"># ${escapeHtml(CHANNEL.name)}</a>
+  ${CHANNELS.map((candidate) => `<a class="item${tab === 'channel' && candidate.id === channel.id ? ' active' : ''}" href="/?c=${candidate.id}"># ${escapeHtml(candidate.name)}</a>`).join('\n  ')}
+  <a class="item${tab === 'both' ? ' active' : ''}" href="/both">Side by side</a>
   <div class="label">Apps</div>
   <form method="post" action="/open-home"><button class="item${tab === 'home' ? ' active' : ''}">Reconnect</button></form>
 </nav>
 <main>
-  <header class="topbar"><h1>${tab === 'home' ? 'Reconnect <span class="tab">Home</span>' : `# ${escapeHtml(CHANNEL.name)}`}</h1>
-  <form method="post" action="/digest"><button class="btn" title="Sends /reconnect digest in #${escapeHtml(CHANNEL.name)}">Digest</button></form></header>
-  <div id="live" class="live" data-tab="${tab}" data-version="${version(live)}">${live}</div>
+  <header class="topbar"><h1>${tab === 'home' ? 'Reconnect <span class="tab">Home</span>' : tab === 'both' ? 'Side by side' : `# ${escapeHtml(channel.name)}`}</h1>
+  <div class="tools">${languageSwitch}${tab === 'channel' ? `<form method="post" action="/digest?c=${channel.id}"><button class="btn" title="Sends /reconnect digest in #${escapeHtml(channel.name)}">Digest</button></form>` : ''}</div></header>
+  <div id="live" class="live${tab === 'both' ? ' columns' : ''}" data-tab="${tab}" data-channel="${channel.id}" data-version="${version(live)}">${live}</div>
   <footer class="note">Local demo: Slack is a fake on this machine, and every button sends the app
   (<a href="${escapeHtml(this.appUrl)}/health">${escapeHtml(this.appUrl)}</a>) the signed request Slack would send.</footer>
 </main></div>
 <script>
 const live = document.getElementById('live');
 setInterval(async () => {
-  const answer = await (await fetch('/fragment?tab=' + live.dataset.tab, { cache: 'no-store' })).json();
+  const answer = await (await fetch('/fragment?tab=' + live.dataset.tab + '&c=' + live.dataset.channel, { cache: 'no-store' })).json();
   if (answer.version !== live.dataset.version) {
     live.innerHTML = answer.html;
     live.dataset.version = answer.version;
@@ -282,17 +339,23 @@ setInterval(async () => {
   }
 
   /** The part of the page that changes; the page polls it so the alert updates in place. */
-  private fragment(tab: Tab): string {
-    return tab === 'home' ? this.home() : this.channel();
+  private fragment(tab: Tab, channel: Channel): string {
+    if (tab === 'home') return this.home();
+    if (tab === 'both') return CHANNELS.map((candidate) => `<section class="column"><h2># ${escapeHtml(candidate.name)}</h2>${this.channel(candidate, 'both')}</section>`).join('');
+    return this.channel(channel, 'channel');
   }
 
-  private channel(): string {
-    const all = this.slack.messages(CHANNEL.id);
+  private channel(channel: Channel, tab: 'channel' | 'both'): string {
+    const target = (ts: string) => ({ tab, ts, channel: channel.id, language: this.languages.get(channel.id) ?? 'en' });
+    const all = this.slack.messages(channel.id);
     const topLevel = all.filter((message) => message.thread_ts === undefined || message.thread_ts === message.ts);
-    const postedAt = this.postedAt(undefined);
+    const postedAt = this.postedAt(channel, undefined);
     const items = [
-      ...topLevel.map((message, index) => ({ at: postedAt[index] ?? Date.now(), html: this.message(message, postedAt[index]) })),
-      ...this.slack.callsTo('response_url').map((call) => ({ at: call.at, html: ephemeral(call.args, call.at) })),
+      ...topLevel.map((message, index) => ({ at: postedAt[index] ?? Date.now(), html: this.message(channel, message, postedAt[index], target) })),
+      ...this.slack
+        .callsTo('response_url')
+        .filter((call) => call.url !== undefined && this.answeredIn.get(call.url) === channel.id)
+        .map((call) => ({ at: call.at, html: ephemeral(call.args, call.at, target('')) })),
     ].sort((a, b) => a.at - b.at);
     return items.length ? items.map((item) => item.html).join('') : '<p class="muted">No messages yet.</p>';
   }
@@ -301,25 +364,25 @@ setInterval(async () => {
    * When each message of the channel (or of one thread) was posted. The fake's ts values are counters, not
    * clock times, but each successful chat.postMessage stored exactly one message, in order.
    */
-  private postedAt(threadTs: string | undefined): number[] {
+  private postedAt(channel: Channel, threadTs: string | undefined): number[] {
     return this.slack
       .callsTo('chat.postMessage')
-      .filter((call) => call.result === 'ok' && call.args.channel === CHANNEL.id && str(call.args.thread_ts) === threadTs)
+      .filter((call) => call.result === 'ok' && call.args.channel === channel.id && str(call.args.thread_ts) === threadTs)
       .map((call) => call.at);
   }
 
-  private message(message: StoredMessage, at: number | undefined): string {
-    const replies = this.slack.replies(CHANNEL.id, message.ts);
-    const repliedAt = this.postedAt(message.ts);
+  private message(channel: Channel, message: StoredMessage, at: number | undefined, target: (ts: string) => Target): string {
+    const replies = this.slack.replies(channel.id, message.ts);
+    const repliedAt = this.postedAt(channel, message.ts);
     const thread = replies.length
       ? `<div class="thread"><div class="count">${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}</div>${replies
-          .map((reply, index) => `<div class="reply">${byline('Reconnect', repliedAt[index])}${content(reply.blocks, reply.text, { tab: 'channel', ts: reply.ts })}</div>`)
+          .map((reply, index) => `<div class="reply">${byline('Reconnect', repliedAt[index])}${content(reply.blocks, reply.text, target(reply.ts))}</div>`)
           .join('')}</div>`
       : '';
     return `<article class="message" data-ts="${escapeHtml(message.ts)}"><div class="avatar" aria-hidden="true">R</div><div class="body">${byline(
       'Reconnect',
       at,
-    )}${content(message.blocks, message.text, { tab: 'channel', ts: message.ts })}${thread}</div></article>`;
+    )}${content(message.blocks, message.text, target(message.ts))}${thread}</div></article>`;
   }
 
   private home(): string {
@@ -329,10 +392,17 @@ setInterval(async () => {
     const modalHtml = modal
       ? `<div class="overlay"><div class="modal" role="dialog" aria-label="${escapeHtml(textOf(modal.title))}"><h2>${escapeHtml(textOf(modal.title))}</h2>${blocksHtml(
           modal.blocks,
-          { tab: 'home' },
+          { tab: 'home', language: 'en' },
         )}<form method="post" action="/close-modal"><button class="btn">${escapeHtml(textOf(modal.close) || 'Close')}</button></form></div></div>`
       : '';
-    return `<div class="home">${view ? blocksHtml(view.blocks, { tab: 'home' }) : '<p class="muted">Opening App Home…</p>'}</div>${modalHtml}`;
+    return `<div class="home">${view ? blocksHtml(view.blocks, { tab: 'home', language: 'en' }) : '<p class="muted">Opening App Home…</p>'}</div>${modalHtml}`;
+  }
+
+  /** A response URL for an interaction in `channel`: its answer is shown in that channel only. */
+  private responseUrlIn(channel: Channel): string {
+    const url = this.slack.responseUrl();
+    this.answeredIn.set(url, channel.id);
+    return url;
   }
 }
 
@@ -405,6 +475,9 @@ a{color:#1264a3}
 .modal{background:#fff;border-radius:8px;padding:20px 24px;width:520px;max-width:90vw;box-shadow:0 18px 48px rgba(0,0,0,.35)}
 .modal h2{margin:0 0 12px;font-size:22px;font-weight:900}.modal form{text-align:right;margin-top:16px}
 .note{font-size:12px;color:#616061;border-top:1px solid #eee;padding:8px 20px}
+.tools{display:flex;gap:12px;align-items:center}.switch{margin:0;font-size:13px;color:#616061}.switch select{margin-left:6px;height:28px}
+.columns{display:grid;grid-template-columns:1fr 1fr;gap:0}.column{min-width:0;border-right:1px solid #eee}.column h2{font-size:14px;font-weight:900;margin:4px 20px 0;color:#616061}
+.columns .message{padding:8px 14px}
 `;
 
 async function main(): Promise<void> {

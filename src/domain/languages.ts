@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../db/client';
+import { openIncidentsOfTeam } from '../db/incidents';
 import { clearLanguage, languagesOf, setLanguage, WORKSPACE } from '../db/language-settings';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '../lib/i18n';
+import { enqueueAlertSync } from './notifications';
 
 /**
  * Who reads which language. A channel's messages (alerts, digests, threads) speak the channel's own
@@ -31,14 +34,31 @@ export async function languageState(prisma: Prisma, teamId: string, channelId: s
   return { workspace: known(workspace) ?? DEFAULT_LANGUAGE, channel: known(channel) };
 }
 
-export function setWorkspaceLanguage(prisma: Prisma, teamId: string, language: Language, userId: string, at: Date): Promise<void> {
-  return setLanguage(prisma, { teamId, channelId: WORKSPACE }, language, userId, at);
+/**
+ * Each change re-renders the open alerts it concerns (the channel's, or all of the workspace's), so an
+ * alert people are looking at switches language too; delivery reads each channel's language at send time.
+ */
+export async function setWorkspaceLanguage(prisma: Prisma, teamId: string, language: Language, userId: string, at: Date): Promise<void> {
+  await setLanguage(prisma, { teamId, channelId: WORKSPACE }, language, userId, at);
+  await rerenderOpenAlerts(prisma, teamId, null);
 }
 
-export function setChannelLanguage(prisma: Prisma, teamId: string, channelId: string, language: Language, userId: string, at: Date): Promise<void> {
-  return setLanguage(prisma, { teamId, channelId }, language, userId, at);
+export async function setChannelLanguage(prisma: Prisma, teamId: string, channelId: string, language: Language, userId: string, at: Date): Promise<void> {
+  await setLanguage(prisma, { teamId, channelId }, language, userId, at);
+  await rerenderOpenAlerts(prisma, teamId, channelId);
 }
 
-export function clearChannelLanguage(prisma: Prisma, teamId: string, channelId: string): Promise<boolean> {
-  return clearLanguage(prisma, { teamId, channelId });
+export async function clearChannelLanguage(prisma: Prisma, teamId: string, channelId: string): Promise<boolean> {
+  const cleared = await clearLanguage(prisma, { teamId, channelId });
+  if (cleared) await rerenderOpenAlerts(prisma, teamId, channelId);
+  return cleared;
+}
+
+/** Posted alerts only: one not posted yet renders in the new language anyway. */
+async function rerenderOpenAlerts(prisma: Prisma, teamId: string, channelId: string | null): Promise<void> {
+  const step = `language:${randomUUID()}`;
+  for (const incident of await openIncidentsOfTeam(prisma, teamId)) {
+    if (!incident.messageTs || incident.burstOf || (channelId !== null && incident.channelId !== channelId)) continue;
+    await enqueueAlertSync(prisma, teamId, incident.id, step);
+  }
 }

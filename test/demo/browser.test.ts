@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startDemo } from '../../demo/run';
+import { translator } from '../../src/slack/blocks/messages';
 
 /**
  * The demo in a real browser: the alert as the page shows it, Reauthorize, the provider's consent and back.
- * `UPDATE_DEMO_SCREENSHOT=1` also writes the "before" screenshot to docs/demo.png, which the README shows.
+ * Then the language switch: the Dutch channel's alert, shown beside the English one, changes language in place.
+ * `UPDATE_DEMO_SCREENSHOT=1` also writes the side-by-side screenshot to docs/demo.png, which the README shows.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -34,11 +36,27 @@ const skipBecause = missing && process.env.CI !== 'true' ? missing : null;
     expect(text).toContain('Cost data — paused for');
     expect(text).toContain('Owners: @alex @sam');
 
-    const before = await page.screenshot({ path: path.join(ARTIFACTS, 'demo-before.png') });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-before.png') });
+
+    // The Benelux channel reads Dutch: its alert sits beside the English one.
+    const dutchTitle = translator('nl').t('alert.title', { name: 'Demo Ads Benelux' }).replace(/^🔑 /, '');
+    await page.goto(`${demo.url}/both`);
+    await page.locator('article', { hasText: dutchTitle }).waitFor();
+    await page.locator('article', { hasText: 'Demo Ads needs reauthorization' }).waitFor();
+    const sideBySide = await page.screenshot({ path: path.join(ARTIFACTS, 'demo-languages.png') });
     if (process.env.UPDATE_DEMO_SCREENSHOT === '1') {
       fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-      fs.writeFileSync(path.join(ROOT, 'docs', 'demo.png'), before);
+      fs.writeFileSync(path.join(ROOT, 'docs', 'demo.png'), sideBySide);
     }
+
+    // The switch is `/reconnect language fr here` in the channel; the open alert is re-rendered in French.
+    await page.goto(`${demo.url}/?c=C0DEMO002`);
+    await page.getByLabel('Channel language').selectOption('fr');
+    await page.locator('article', { hasText: translator('fr').t('alert.title', { name: 'Demo Ads Benelux' }).replace(/^🔑 /, '') }).waitFor();
+    expect(await page.locator('article', { hasText: dutchTitle }).count()).toBe(0);
+
+    await page.goto(demo.url);
+    await alert.waitFor();
 
     await alert.getByRole('button', { name: 'Reauthorize' }).click();
     // The link arrives in the ephemeral answer; the page picks it up on its next poll.
@@ -55,4 +73,4 @@ const skipBecause = missing && process.env.CI !== 'true' ? missing : null;
     await browser.close();
     await demo.stop();
   }
-}, 60_000);
+}, 90_000);

@@ -19,6 +19,8 @@ export interface FakeSlackCall {
   args: Args;
   /** Arrival time, ms since the epoch. */
   at: number;
+  /** For `response_url` calls: which of the handed-out URLs was posted to. */
+  url?: string;
   /** HTTP status answered; unset while the answer is pending (see `delay`). */
   status?: number;
   /** `ok`, the Slack error code, or `ratelimited` for a 429; unset while pending. */
@@ -389,7 +391,7 @@ export class FakeSlack {
     const path = new URL(req.url ?? '/', 'http://fake.invalid').pathname;
     const args = parseArgs(req, await readBody(req));
     if (path.startsWith('/response_url/')) {
-      this.respond(this.record({ method: 'response_url', args, at }), res, responseUrlAnswer(args));
+      this.respond(this.record({ method: 'response_url', args, at, url: `${this.origin}${path}` }), res, responseUrlAnswer(args));
       return;
     }
     if (!path.startsWith('/api/')) {

@@ -88,6 +88,23 @@ for (const { kind, skip } of databaseKinds()) {
       expect(replies.some((text) => text.startsWith(nl.t('thread.reauthStarted', { user: `<@${FRENCH}>` }).slice(0, 4)))).toBe(true);
     });
 
+    it('an open alert switches language with its channel, and back to the workspace’s', async () => {
+      const name = `google_ads 123-456-7890`;
+      await command(SPANISH_ADMIN, 'language es');
+      await command(FRENCH, 'language nl here');
+      await world.dropAndAlert(connectionId);
+      const incident = await world.t.app.core.db.prisma.incident.findFirstOrThrow({ where: { connectionId, state: 'open' } });
+      const header = () => (world.slack.message(CHANNEL, incident.messageTs!)?.blocks as { text?: { text: string } }[] | undefined)?.[0]?.text?.text;
+      // A drop soon after a reconnection reopens the same alert, which is updated in place.
+      await waitFor(() => header() === nl.t('alert.title', { name }));
+      await command(FRENCH, 'language fr here');
+      await waitFor(() => header() === fr.t('alert.title', { name }));
+      await command(FRENCH, 'language default here');
+      await waitFor(() => header() === es.t('alert.title', { name }));
+      await command(FRENCH, 'language nl here');
+      await waitFor(() => header() === nl.t('alert.title', { name }));
+    });
+
     it('App Home speaks its viewer’s language', async () => {
       await postSigned(world.t.url, '/slack/events', eventCallback({ type: 'app_home_opened', user: FRENCH, channel: 'D0HOME001', tab: 'home' }));
       await waitFor(() => Boolean(world.slack.homeView(FRENCH)));
