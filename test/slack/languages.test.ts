@@ -158,7 +158,10 @@ function everything(language: Language): [string, string][] {
   add('did you mean', nameMatchAnswer(t, 'hubspt', { kind: 'none', suggestions: [connection(1), connection(2)] }, { command: '/reconnect', subcommand: 'reauth' }));
   add('no such', nameMatchAnswer(t, 'zzz', { kind: 'none', suggestions: [] }, { command: '/reconnect', subcommand: 'reauth' }));
   add('unknown provider', unknownProviderAnswer(t, 'myspace', catalog.list()));
-  for (const result of ['ok', 'needs_reauth', 'transient', 'skipped'] as const) add(`check ${result}`, checkAnswer(t, { result, detail: undefined, connection: connection(1, 'degraded') }, '/reconnect'));
+  for (const result of ['ok', 'needs_reauth', 'transient'] as const) add(`check ${result}`, checkAnswer(t, { result, connection: connection(1, 'degraded') }, '/reconnect'));
+  for (const skip of ['disabled', 'provider_unknown', 'no_credentials', 'no_api_key', 'no_account_details', 'incomplete_details', 'no_oauth_client', 'refresh_busy', 'no_access_token'] as const) {
+    add(`check skipped ${skip}`, checkAnswer(t, { result: 'skipped', skip, connection: connection(1) }, '/reconnect'));
+  }
   for (const outcome of ['done', 'duplicate', 'closed', 'no_incident'] as const) add(`snooze ${outcome}`, snoozeAnswer(t, outcome, connection(1), NOW, outcome === 'done'));
   const subscription = { id: 's', teamId: 'T1', channelId: 'C1', localTime: '09:00', timezone: 'Europe/Paris', quiet: true, lastDigestDate: null, createdBy: 'U1', createdAt: NOW, updatedAt: NOW };
   add('subscribed', subscribedAnswer(t, { subscription, created: true, firstDigestDate: 'tomorrow' }));

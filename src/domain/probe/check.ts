@@ -5,7 +5,7 @@ import { checkApiKey, fetchIdentity, type AccountIdentity, type HttpOptions, typ
 import { REFRESH_BUSY, refreshStored } from '../credential-refresh';
 import { verifyForm } from '../credential-forms';
 import type { ProviderDefinition } from '../../providers/definition';
-import type { ProbeDeps, Verdict } from './types';
+import type { ProbeDeps, SkipReason, Verdict } from './types';
 
 /**
  * The check: asks the provider whether the stored credentials still work (a token refresh where the
@@ -14,12 +14,12 @@ import type { ProbeDeps, Verdict } from './types';
  */
 
 export async function checkCredentials(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null): Promise<Verdict> {
-  if (connection.status === 'disabled') return skipped('the connection is disabled');
-  if (!deps.catalog.get(connection.provider)) return skipped(`provider ${connection.provider} is not configured`, true);
+  if (connection.status === 'disabled') return skipped('disabled', 'the connection is disabled');
+  if (!deps.catalog.get(connection.provider)) return skipped('provider_unknown', `provider ${connection.provider} is not configured`, true);
   const provider = deps.catalog.forConnection(connection);
   const stored =
     credential === undefined ? await loadSecrets(deps.prisma, deps.keyRing, connection) : credential && openCredential(deps.keyRing, connection, credential);
-  if (!stored) return skipped('no stored credentials');
+  if (!stored) return skipped('no_credentials', 'no stored credentials');
   const verdict = await checkStored(deps, connection, provider, stored);
   if (verdict.result !== 'needs_reauth') return verdict;
   // A reauthorization (or another replica's refresh) can replace the credentials while this probe uses
@@ -35,18 +35,18 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
   const { secrets } = stored;
   const http: HttpOptions = { allowInsecureHttp: deps.settings.allowInsecureHttp, timeoutMs: deps.settings.timeoutMs, clock: deps.clock };
   if (provider.auth.type === 'api_key') {
-    if (!secrets.apiKey) return skipped('no stored API key');
+    if (!secrets.apiKey) return skipped('no_api_key', 'no stored API key');
     return verdictOf(await checkApiKey({ provider, apiKey: secrets.apiKey, ...http }));
   }
   if (provider.auth.type === 'credentials_form') {
-    if (!secrets.fields) return skipped('no stored account details');
+    if (!secrets.fields) return skipped('no_account_details', 'no stored account details');
     const checked = await verifyForm(provider, secrets.fields, http);
     if (checked.ok) return { result: 'ok' };
-    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped(`stored account details are incomplete (${checked.error.fields.join(', ')})`, true);
+    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped('incomplete_details', `stored account details are incomplete (${checked.error.fields.join(', ')})`, true);
   }
   const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {
-    if (!client) return skipped(`no OAuth client configured for ${provider.id}, so its tokens can't be refreshed`, true);
+    if (!client) return skipped('no_oauth_client', `no OAuth client configured for ${provider.id}, so its tokens can't be refreshed`, true);
     // The credentials API refreshed it since the last probe: that refresh already proved the grant works.
     const recentMs = (deps.settings.intervalMinutes || RECENT_REFRESH_MINUTES_WITHOUT_PROBES) * 60_000;
     if (stored.refreshedAt && stored.refreshedAt.getTime() > deps.clock.now().getTime() - recentMs) {
@@ -54,10 +54,10 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
     }
     const refreshed = await refreshStored(deps, connection, provider, client, stored, http, 'probe');
     // Someone else is refreshing it this moment; the next sweep looks again.
-    if (refreshed === REFRESH_BUSY) return skipped('another caller is refreshing this credential');
+    if (refreshed === REFRESH_BUSY) return skipped('refresh_busy', 'another caller is refreshing this credential');
     return refreshed.ok ? { result: 'ok' } : failed(refreshed.error);
   }
-  if (!secrets.accessToken) return skipped('no stored access token');
+  if (!secrets.accessToken) return skipped('no_access_token', 'no stored access token');
   return verdictOf(await fetchIdentity({ provider, accessToken: secrets.accessToken, ...(client ? { client } : {}), ...http }));
 }
 
@@ -69,6 +69,6 @@ function failed(failure: OAuthFailure): Verdict {
   return { result: failure.classification, failure };
 }
 
-function skipped(detail: string, misconfigured = false): Verdict {
-  return { result: 'skipped', detail, misconfigured };
+function skipped(skip: SkipReason, detail: string, misconfigured = false): Verdict {
+  return { result: 'skipped', skip, detail, misconfigured };
 }

@@ -136,9 +136,9 @@ export function countResult(metrics: Metrics, connection: Connection, result: Pr
   metrics.inc('reconnect_probe_results_total', { provider: connection.provider, result }, 1, 'Connection probes by result');
 }
 
-export function explain(verdict: Verdict): Pick<ProbeOutcome, 'reason' | 'detail'> {
+export function explain(verdict: Verdict): Pick<ProbeOutcome, 'reason' | 'detail' | 'skip'> {
   if (verdict.result === 'ok') return {};
-  if (verdict.result === 'skipped') return { detail: verdict.detail };
+  if (verdict.result === 'skipped') return { detail: verdict.detail, skip: verdict.skip };
   return { ...(verdict.failure.reason ? { reason: verdict.failure.reason } : {}), detail: verdict.failure.detail };
 }
 

@@ -50,6 +50,8 @@ export interface ProbeOutcome {
   reason?: DisconnectReason;
   /** Why it failed or was skipped; safe to log and show, never a credential. */
   detail?: string;
+  /** Why it was skipped, for the words people read (the catalogs' `skip.*`). */
+  skip?: SkipReason;
   /** The connection as stored after the probe was recorded. */
   connection: Connection;
 }
@@ -75,4 +77,15 @@ export interface SweepCounts {
 export type Verdict =
   | { result: 'ok' }
   | { result: 'needs_reauth' | 'transient'; failure: OAuthFailure }
-  | { result: 'skipped'; detail: string; misconfigured: boolean };
+  | { result: 'skipped'; skip: SkipReason; detail: string; misconfigured: boolean };
+
+export type SkipReason =
+  | 'disabled'
+  | 'provider_unknown'
+  | 'no_credentials'
+  | 'no_api_key'
+  | 'no_account_details'
+  | 'incomplete_details'
+  | 'no_oauth_client'
+  | 'refresh_busy'
+  | 'no_access_token';

@@ -103,7 +103,7 @@ export function unknownProviderAnswer(t: T, query: string, providers: readonly {
   return { text: t.t('answer.unknownProvider', { query: t.t('quote', { text: escapeMrkdwn(query) }), providers: providers.map((provider) => `\`${provider.id}\``).join(', ') }) };
 }
 
-export function checkAnswer(t: T, outcome: Pick<ProbeOutcome, 'result' | 'detail' | 'connection'>, command: string): CommandAnswer {
+export function checkAnswer(t: T, outcome: Pick<ProbeOutcome, 'result' | 'skip' | 'connection'>, command: string): CommandAnswer {
   const { connection } = outcome;
   const name = `*${escapeMrkdwn(connection.name)}*`;
   switch (outcome.result) {
@@ -114,7 +114,7 @@ export function checkAnswer(t: T, outcome: Pick<ProbeOutcome, 'result' | 'detail
     case 'transient':
       return { text: t.t(connection.status === 'degraded' ? 'answer.checkTransientDegraded' : 'answer.checkTransient', { name }) };
     case 'skipped':
-      return { text: t.t('answer.checkSkipped', { name, detail: outcome.detail ? escapeMrkdwn(outcome.detail) : t.t('answer.nothingToCheck') }) };
+      return { text: t.t('answer.checkSkipped', { name, detail: t.t(`skip.${outcome.skip ?? 'no_credentials'}`) }) };
   }
 }
 

@@ -44,7 +44,7 @@ import type { PeopleLanguages } from '../people';
  * and answers through `response_url`. Answers are ephemeral; only `digest` posts in the channel.
  */
 
-export type CheckNow = (connectionId: string) => Promise<Pick<ProbeOutcome, 'result' | 'detail' | 'connection'>>;
+export type CheckNow = (connectionId: string) => Promise<Pick<ProbeOutcome, 'result' | 'skip' | 'connection'>>;
 
 export type StartConnect = (input: {
   teamId: string;
