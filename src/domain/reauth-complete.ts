@@ -263,6 +263,6 @@ async function failed(deps: FlowDeps, connection: Connection, userId: string | n
 async function recordReauthEvent(deps: FlowDeps, connection: Connection, userId: string | null, action: string, detail: Record<string, unknown>, thread: ThreadEvent) {
   const incident = await openIncidentOf(deps.prisma, connection.id);
   await recordAudit(deps.prisma, { teamId: connection.teamId, connectionId: connection.id, incidentId: incident?.id, action, actor: { type: 'user', id: userId ?? undefined }, detail, at: deps.clock.now() });
-  if (incident) await notify(deps.prisma, connection, incident.id, thread);
+  if (incident) await notify(deps.prisma, incident, thread);
 }
 
