@@ -24,6 +24,7 @@ import { registerDigestJob } from './jobs/digest';
 import { registerRemindersJob } from './jobs/reminders';
 import { registerExpiryWarningsJob } from './jobs/expiry-warnings';
 import { registerRetention } from './jobs/retention';
+import { registerAbandonedFlowsJob } from './jobs/abandoned-flows';
 import { registerCommands } from './slack/listeners/commands';
 import { registerHome } from './slack/listeners/home';
 import { systemClock, type Clock } from './lib/clock';
@@ -152,6 +153,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders });
   registerExpiryWarningsJob(scheduler, { prisma: db.prisma, clock, logger, thresholds: config.expiryWarningDays });
   registerRetention(scheduler, { prisma: db.prisma, clock, settings: config.retention });
+  registerAbandonedFlowsJob(scheduler, { ...flowDepsOf(core), logger: logger.child({ job: 'abandoned-flows' }) });
 
   const slack = createSlackApp({ config, logger, installations });
   if (slack) {
@@ -242,7 +244,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
 /** What the probe needs, from the core: the sweep job, `/reconnect check` and tests build it here. */
 /** What the reauthorize and connect flows need, from the core. */
-function flowDepsOf(core: Core): FlowDeps {
+export function flowDepsOf(core: Core): FlowDeps {
   const { config } = core;
   return {
     ...core.connections,
