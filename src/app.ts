@@ -251,6 +251,7 @@ export function flowDepsOf(core: Core): FlowDeps {
     publicUrl: config.publicUrl,
     allowInsecureHttp: config.allowInsecureHttp,
     timeoutMs: config.probe.timeoutMs,
+    databaseHosts: config.databaseConnectHosts,
     clientFor: (providerId) => oauthClientFor(config, providerId),
   };
 }
@@ -269,6 +270,7 @@ export function probeDepsFromCore(core: Core): ProbeDeps {
       ...config.probe,
       degradedAfterFailures: config.degradedAfterFailures,
       allowInsecureHttp: config.allowInsecureHttp,
+      databaseHosts: config.databaseConnectHosts,
       clientFor: (providerId) => oauthClientFor(config, providerId),
     },
   };

@@ -1,3 +1,4 @@
+import type { DatabaseHostAllowList } from '../config';
 import type { Secrets } from '../db/credentials';
 import { err, ok, type Result } from '../lib/errors';
 import { checkApiKey, type AccountIdentity, type HttpOptions, type OAuthFailure } from '../oauth';
@@ -36,10 +37,15 @@ export function prefilledValues(provider: ProviderDefinition, stored: Secrets | 
   return values;
 }
 
-export type FormProblem = { kind: 'invalid'; message: string } | { kind: 'refused'; failure: OAuthFailure };
+/** `not_allowed`: the details name a host this server doesn't dial (DATABASE_CONNECT_HOSTS); nothing was tried. */
+export type FormProblem = { kind: 'invalid' | 'not_allowed'; message: string } | { kind: 'refused'; failure: OAuthFailure };
+
+export interface FormCheckOptions extends HttpOptions {
+  databaseHosts: DatabaseHostAllowList;
+}
 
 /** Checks what was entered with the provider itself; the account it names comes back. */
-export async function verifyForm(provider: ProviderDefinition, values: FormValues, http: HttpOptions): Promise<Result<AccountIdentity, FormProblem>> {
+export async function verifyForm(provider: ProviderDefinition, values: FormValues, http: FormCheckOptions): Promise<Result<AccountIdentity, FormProblem>> {
   const missing = formFieldsOf(provider).filter((field) => !values[field.name]?.trim());
   if (missing.length > 0) return err({ kind: 'invalid', message: `Fill in ${missing.map((field) => field.label).join(', ')}.` });
   if (provider.auth.type === 'api_key') {
@@ -53,8 +59,17 @@ export async function verifyForm(provider: ProviderDefinition, values: FormValue
     const labels = formFieldsOf(provider).filter((field) => fields.includes(field.name)).map((field) => field.label);
     return err({ kind: 'invalid', message: `Check ${labels.join(', ') || 'the details'}.` });
   }
-  const checked = await checkDatabaseCredentials({ engine: provider.auth.verify, credentials: parsed.data, ...(http.timeoutMs ? { timeoutMs: http.timeoutMs } : {}) });
-  if (!checked.ok) return err({ kind: 'refused', failure: checked.error });
+  const checked = await checkDatabaseCredentials({
+    engine: provider.auth.verify,
+    credentials: parsed.data,
+    allowedHosts: http.databaseHosts,
+    ...(http.timeoutMs ? { timeoutMs: http.timeoutMs } : {}),
+  });
+  if (!checked.ok) {
+    const problem = checked.error;
+    if (problem.kind !== 'host_not_allowed') return err({ kind: 'refused', failure: problem });
+    return err({ kind: 'not_allowed', message: `Reconnect doesn't connect to ${problem.detail}. If the database really is there, an admin can allow it with DATABASE_CONNECT_HOSTS.` });
+  }
   return ok({ id: accountIdOf(provider, values), ...(checked.value.label ? { label: checked.value.label } : {}) });
 }
 

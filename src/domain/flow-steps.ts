@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DatabaseHostAllowList } from '../config';
 import type { AuthFlow } from '../db/auth-flows';
 import { findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import type { Prisma, Tx } from '../db/client';
@@ -31,6 +32,8 @@ export interface FlowDeps {
   publicUrl: string;
   allowInsecureHttp: boolean;
   timeoutMs: number;
+  /** Internal hosts a database form may name (DATABASE_CONNECT_HOSTS). */
+  databaseHosts: DatabaseHostAllowList;
   clientFor(providerId: string): ClientCredentials | undefined;
 }
 

@@ -189,10 +189,10 @@ export async function completeForm(
   if (row.connectionId !== null && !connection) throw new FlowError('connection_gone', 'This connection no longer exists.');
   const provider = connection ? deps.catalog.forConnection(connection) : deps.catalog.require(row.provider ?? '');
 
-  const checked = await verifyForm(provider, input.values, { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
+  const checked = await verifyForm(provider, input.values, { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs, databaseHosts: deps.databaseHosts });
   if (!checked.ok) {
     // A typo may be corrected: the form stays usable until it expires.
-    const message = checked.error.kind === 'invalid' ? checked.error.message : `${provider.name} did not accept these details (${checked.error.failure.detail}).`;
+    const message = checked.error.kind === 'refused' ? `${provider.name} did not accept these details (${checked.error.failure.detail}).` : checked.error.message;
     throw new FormRefused(message, provider, input.values, connection);
   }
   if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', 'This form was already used; start again from Slack.');

@@ -40,9 +40,11 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
   }
   if (provider.auth.type === 'credentials_form') {
     if (!secrets.fields) return skipped('no stored account details');
-    const checked = await verifyForm(provider, secrets.fields, http);
+    const checked = await verifyForm(provider, secrets.fields, { ...http, databaseHosts: deps.settings.databaseHosts });
     if (checked.ok) return { result: 'ok' };
-    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped(`stored account details are incomplete: ${checked.error.message}`, true);
+    if (checked.error.kind === 'refused') return failed(checked.error.failure);
+    // Not the database's answer: the host is one this server doesn't dial (any more), an operator's call.
+    return skipped(checked.error.kind === 'not_allowed' ? checked.error.message : `stored account details are incomplete: ${checked.error.message}`, true);
   }
   const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {
