@@ -24,6 +24,7 @@ import { registerDigestJob } from './jobs/digest';
 import { registerRemindersJob } from './jobs/reminders';
 import { registerExpiryWarningsJob } from './jobs/expiry-warnings';
 import { registerRetention } from './jobs/retention';
+import { registerAbandonedFlowsJob } from './jobs/abandoned-flows';
 import { registerCommands } from './slack/listeners/commands';
 import { registerHome } from './slack/listeners/home';
 import { systemClock, type Clock } from './lib/clock';
@@ -153,6 +154,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerRemindersJob(scheduler, { prisma: db.prisma, clock, logger, settings: config.reminders });
   registerExpiryWarningsJob(scheduler, { prisma: db.prisma, clock, logger, thresholds: config.expiryWarningDays });
   registerRetention(scheduler, { prisma: db.prisma, clock, settings: config.retention });
+  registerAbandonedFlowsJob(scheduler, { ...flowDepsOf(core), logger: logger.child({ job: 'abandoned-flows' }) });
 
   const slack = createSlackApp({ config, logger, installations });
   if (slack) {
@@ -245,13 +247,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
 /** What the probe needs, from the core: the sweep job, `/reconnect check` and tests build it here. */
 /** What the reauthorize and connect flows need, from the core. */
-function flowDepsOf(core: Core): FlowDeps {
+export function flowDepsOf(core: Core): FlowDeps {
   const { config } = core;
   return {
     ...core.connections,
     publicUrl: config.publicUrl,
     allowInsecureHttp: config.allowInsecureHttp,
     timeoutMs: config.probe.timeoutMs,
+    databaseHosts: config.databaseConnectHosts,
     clientFor: (providerId) => oauthClientFor(config, providerId),
   };
 }
@@ -270,6 +273,7 @@ export function probeDepsFromCore(core: Core): ProbeDeps {
       ...config.probe,
       degradedAfterFailures: config.degradedAfterFailures,
       allowInsecureHttp: config.allowInsecureHttp,
+      databaseHosts: config.databaseConnectHosts,
       clientFor: (providerId) => oauthClientFor(config, providerId),
     },
   };

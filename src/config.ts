@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { z } from 'zod';
 import { BUILT_IN_OAUTH_PROVIDER_IDS, CONNECTION_KINDS, type ConnectionKind } from './lib/provider-ids';
 
@@ -137,6 +138,7 @@ const envSchema = z.object({
     .refine((value) => value.split(',').every((part) => /^\s*[1-9]\d{0,2}\s*$/.test(part)), 'expected comma-separated whole days between 1 and 999, e.g. 14,3')
     .transform((value) => [...new Set(value.split(',').map((part) => Number(part.trim())))].sort((a, b) => b - a)),
   AUDIT_RETENTION_DAYS: positiveInt(90),
+  DATABASE_CONNECT_HOSTS: optionalString,
 });
 
 const PROVIDER_URL_VARIABLES = [
@@ -212,6 +214,18 @@ export interface Config {
   expiryWarningDays: number[];
   /** Processed keys, finished outbox rows and auth flows older than `days` are pruned daily; audit rows after `auditDays`. */
   retention: { days: number; auditDays: number };
+  /** DATABASE_CONNECT_HOSTS: internal database hosts a database integration may reach besides public ones. */
+  databaseConnectHosts: DatabaseHostAllowList;
+}
+
+/**
+ * Hosts and networks a database integration may dial though they are loopback, private, link-local or
+ * otherwise not public: exact names (lowercase, no trailing dot), `*.suffix` for every name under a
+ * domain, and networks (a bare address is a network of one).
+ */
+export interface DatabaseHostAllowList {
+  names: string[];
+  networks: { address: string; prefix: number; family: 'ipv4' | 'ipv6' }[];
 }
 
 /** Development-only key so `npm start` works on a fresh clone; production refuses to start without real keys. */
@@ -283,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const dataPlatformKeys = parseDataPlatformKeys(e.DATA_PLATFORM_KEYS, problems);
+  const databaseConnectHosts = parseDatabaseConnectHosts(e.DATABASE_CONNECT_HOSTS, problems);
   const providerOrigins = parseProviderOrigins(e.PROVIDER_ORIGINS, e.OAUTH_ALLOW_INSECURE_HTTP, problems);
   const providerSettings = builtInProviderSettings(e);
   // The account check calls these APIs, which refuse requests without the developer token.
@@ -365,6 +380,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reauthLinkTtlMinutes: e.REAUTH_LINK_TTL_MINUTES,
     retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },
     expiryWarningDays: e.EXPIRY_WARNING_DAYS,
+    databaseConnectHosts,
   };
 }
 
@@ -387,6 +403,31 @@ function parseDataPlatformKeys(value: string | undefined, problems: string[]): {
     else keys.push({ name, secret });
   }
   return keys;
+}
+
+const HOST_LABEL = '[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?';
+const ALLOWED_NAME = new RegExp(`^(?:\\*\\.)?${HOST_LABEL}(?:\\.${HOST_LABEL})*$`);
+
+/** `name,*.domain,address,address/prefix,…`; errors name the entry. */
+function parseDatabaseConnectHosts(value: string | undefined, problems: string[]): DatabaseHostAllowList {
+  const allowed: DatabaseHostAllowList = { names: [], networks: [] };
+  for (const [index, entry] of (value ?? '').split(',').map((part) => part.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean).entries()) {
+    const [address = '', prefixText, ...rest] = entry.split('/');
+    const version = net.isIP(address);
+    if (version !== 0 && rest.length === 0) {
+      const bits = version === 4 ? 32 : 128;
+      const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+      if (prefix >= 0 && prefix <= bits) {
+        allowed.networks.push({ address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' });
+        continue;
+      }
+    } else if (prefixText === undefined && ALLOWED_NAME.test(entry)) {
+      allowed.names.push(entry);
+      continue;
+    }
+    problems.push(`DATABASE_CONNECT_HOSTS: entry ${index + 1} (${entry}): expected a host name, *.domain, an IP address or a network such as 10.20.0.0/16`);
+  }
+  return allowed;
 }
 
 /** `https://from=https://to,…`: whole origins only, so a rewrite can't move a path or add credentials. */

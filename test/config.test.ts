@@ -44,6 +44,25 @@ describe('provider configuration', () => {
   });
 });
 
+describe('DATABASE_CONNECT_HOSTS', () => {
+  it('reads names, *.domains, addresses and networks; unset allows public hosts only', () => {
+    expect(loadConfig({}).databaseConnectHosts).toEqual({ names: [], networks: [] });
+    const config = loadConfig({ DATABASE_CONNECT_HOSTS: ' Warehouse.Internal. ,*.corp.example, 127.0.0.1, 10.20.0.0/16, fd00:ec2::/32' });
+    expect(config.databaseConnectHosts).toEqual({
+      names: ['warehouse.internal', '*.corp.example'],
+      networks: [
+        { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
+        { address: '10.20.0.0', prefix: 16, family: 'ipv4' },
+        { address: 'fd00:ec2::', prefix: 32, family: 'ipv6' },
+      ],
+    });
+  });
+
+  it.each(['10.0.0.0/33', 'db.internal/8', 'postgres://db', 'db:5432', '*', '10.0.0.0/8/1'])('refuses the entry %j, naming it', (entry) => {
+    expect(problemsOf({ DATABASE_CONNECT_HOSTS: `db.ok,${entry}` }).join('\n')).toMatch(/^DATABASE_CONNECT_HOSTS: entry 2 .*expected a host name, \*\.domain, an IP address or a network/);
+  });
+});
+
 describe('configuration', () => {
   it('starts locally with no variables at all: SQLite under ./data, port 3000, Slack off', () => {
     const config = loadConfig({});

@@ -35,11 +35,36 @@ export function findAuthFlow(db: Client, tokenHash: string): Promise<AuthFlow | 
   return db.authFlow.findUnique({ where: { tokenHash } });
 }
 
-/** Marks the flow used if it is still unused (and, with `purpose`, of that purpose and unexpired at `now`). */
-export async function spendAuthFlow(db: Client, tokenHash: string, now: Date, purpose?: NewAuthFlow['purpose']): Promise<boolean> {
+/**
+ * Marks the flow used if it is still unused (and, with `purpose`, of that purpose and unexpired at `now`).
+ * `wipeSecrets` drops its sealed secrets in the same step: the account picker's are a grant, which from
+ * then on is either stored with the connection or revoked, and must not linger here.
+ */
+export async function spendAuthFlow(db: Client, tokenHash: string, now: Date, purpose?: NewAuthFlow['purpose'], options: { wipeSecrets?: boolean } = {}): Promise<boolean> {
   const { count } = await db.authFlow.updateMany({
     where: { tokenHash, usedAt: null, ...(purpose ? { purpose, expiresAt: { gt: now } } : {}) },
-    data: { usedAt: now },
+    data: { usedAt: now, ...(options.wipeSecrets ? { secretData: null, secretKeyId: null } : {}) },
+  });
+  return count === 1;
+}
+
+/** Flows of this purpose that expired unused with their secrets still sealed in them, a page by token hash. */
+export function abandonedFlows(db: Client, purpose: NewAuthFlow['purpose'], now: Date, page: { after: string; take: number }): Promise<AuthFlow[]> {
+  return db.authFlow.findMany({
+    where: { purpose, usedAt: null, expiresAt: { lte: now }, secretData: { not: null }, tokenHash: { gt: page.after } },
+    orderBy: { tokenHash: 'asc' },
+    take: page.take,
+  });
+}
+
+/**
+ * Takes an expired, unused flow's secrets out of it: marked used (so no late request can spend it) and
+ * wiped, in one step, by one caller only; true for the caller that did.
+ */
+export async function retireAbandonedFlow(db: Client, tokenHash: string, now: Date): Promise<boolean> {
+  const { count } = await db.authFlow.updateMany({
+    where: { tokenHash, usedAt: null, expiresAt: { lte: now }, secretData: { not: null } },
+    data: { usedAt: now, secretData: null, secretKeyId: null },
   });
   return count === 1;
 }

@@ -64,6 +64,7 @@ export async function burstLeadFor(db: Client, drop: { teamId: string; channelId
 export interface BurstMember {
   id: string;
   state: string;
+  messageTs: string | null;
   connection: { name: string; provider: string; externalAccountId: string; credential: { signedInAs: string | null } | null };
 }
 
@@ -75,21 +76,42 @@ export function burstMembers(db: Client, leadId: string): Promise<BurstMember[]>
     select: {
       id: true,
       state: true,
+      messageTs: true,
       connection: { select: { name: true, provider: true, externalAccountId: true, credential: { select: { signedInAs: true } } } },
     },
   });
 }
 
-/** The lead's alert is the members' too: replies in its thread are theirs. */
-export async function recordBurstPosted(db: Client, leadId: string, posted: { channelId: string; messageTs: string | null }): Promise<void> {
-  await db.incident.updateMany({ where: { burstOf: leadId, messageTs: null }, data: { channelId: posted.channelId, messageTs: posted.messageTs } });
-}
-
-/** Where the alert went, recorded once: later renders update that message in place. */
+/**
+ * Where the alert went, recorded once: later renders update that message in place. A burst's members are
+ * shown in the lead's alert, so it is recorded as theirs too; run again for a member that joined while the
+ * lead was being posted (its insert committed after this statement had run).
+ */
 export async function recordAlertPosted(db: Client, incidentId: string, posted: { channelId: string; messageTs: string | null }, now: Date): Promise<void> {
   await db.$executeRaw`
     UPDATE "Incident" SET "channelId" = ${posted.channelId}, "messageTs" = ${posted.messageTs}, "deliveryError" = NULL, "updatedAt" = ${now}
-    WHERE "id" = ${incidentId} AND "messageTs" IS NULL`;
+    WHERE ("id" = ${incidentId} OR "burstOf" = ${incidentId}) AND "messageTs" IS NULL`;
+}
+
+export interface AlertMessage {
+  teamId: string;
+  /** The incident whose alert it is: the burst's lead for a member. */
+  alertId: string;
+  channelId: string | null;
+  messageTs: string | null;
+  deliveryError: string | null;
+}
+
+/**
+ * Where the incident's alert is in Slack. A member's is read from its lead, the one row that is sure to
+ * have it once posted: the member's own copy lags when it joined while the lead was being posted.
+ */
+export async function alertMessageOf(db: Client, incidentId: string): Promise<AlertMessage | null> {
+  const select = { id: true, teamId: true, burstOf: true, channelId: true, messageTs: true, deliveryError: true } as const;
+  const incident = await db.incident.findUnique({ where: { id: incidentId }, select });
+  const alert = incident?.burstOf ? await db.incident.findUnique({ where: { id: incident.burstOf }, select }) : incident;
+  if (!incident || !alert) return null;
+  return { teamId: incident.teamId, alertId: alert.id, channelId: alert.channelId, messageTs: alert.messageTs, deliveryError: alert.deliveryError };
 }
 
 export type { Incident };

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createAuthFlow, spendAuthFlow } from '../db/auth-flows';
+import { abandonedFlows, createAuthFlow, retireAbandonedFlow, spendAuthFlow } from '../db/auth-flows';
 import { listConnections, type Connection } from '../db/connections';
 import type { CredentialFacts } from '../db/credentials';
 import { DomainError } from '../lib/errors';
-import { completeAuthorization, readAccountAccess, type TokenSet } from '../oauth';
+import { completeAuthorization, readAccountAccess, type ClientCredentials, type TokenSet } from '../oauth';
 import { normalizeAccountId } from '../providers/account-ids';
 import type { ProviderDefinition } from '../providers/definition';
 import { createConnection } from './connections';
@@ -31,6 +31,7 @@ import {
   type StartedForm,
   type FlowRow,
   type FlowSecret,
+  type UnusedGrant,
 } from './flow-steps';
 
 /**
@@ -155,7 +156,7 @@ export async function completeConnect(deps: FlowDeps, flow: FlowRow, secret: Flo
     throw new FlowError('wrong_account', { key: choices.length === 0 ? 'flow.connectNone' : 'flow.connectAllConnected', values });
   }
   const target = secret.connect ?? {};
-  if (choices.length === 1) return { kind: 'connected', connection: await create(deps, flow, provider, open[0]!, tokens, facts, target) };
+  if (choices.length === 1) return { kind: 'connected', connection: await create(deps, flow, provider, open[0]!, grant, facts, target) };
 
   const flowToken = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
@@ -191,18 +192,71 @@ export async function completePick(deps: FlowDeps, input: { flowToken: string; c
   const { row, secret, tokenHash } = await openPostedPage<PickSecret>(deps, input, 'connect_pick', browserSecret);
   const choice = secret.choices[input.choice];
   if (!choice || choice.connected) throw new FlowError('wrong_account', { key: 'flow.pickUnconnected' });
-  if (!(await spendAuthFlow(deps.prisma, tokenHash, now, 'connect_pick'))) throw new FlowError('link_used', { key: 'flow.used', values: { what: 'page', restart: 'slack' } });
   const provider = deps.catalog.require(row.provider ?? '');
+  const client = deps.clientFor(provider.id);
+  if (!client) throw new FlowError('not_configured', { key: 'flow.notConfigured', values: { provider: provider.name } });
+  if (!(await spendAuthFlow(deps.prisma, tokenHash, now, 'connect_pick', { wipeSecrets: true }))) throw new FlowError('link_used', { key: 'flow.used', values: { what: 'page', restart: 'slack' } });
+  const facts: CredentialFacts = {
+    ...(secret.facts.signedInAs ? { signedInAs: secret.facts.signedInAs } : {}),
+    ...(secret.facts.hardExpiry ? { hardExpiry: { at: new Date(secret.facts.hardExpiry.at), kind: secret.facts.hardExpiry.kind } } : {}),
+  };
+  return create(deps, row, provider, choice, pickedGrant(row, provider, client, secret), facts, secret.target);
+}
+
+/** The grant an account picker holds, as it was when the person signed in. */
+function pickedGrant(row: FlowRow, provider: ProviderDefinition, client: ClientCredentials, secret: PickSecret): UnusedGrant {
   const tokens: TokenSet = {
     accessToken: secret.tokens.accessToken,
     ...(secret.tokens.refreshToken ? { refreshToken: secret.tokens.refreshToken } : {}),
     ...(secret.tokens.expiresAt ? { expiresAt: new Date(secret.tokens.expiresAt) } : {}),
   };
-  const facts: CredentialFacts = {
-    ...(secret.facts.signedInAs ? { signedInAs: secret.facts.signedInAs } : {}),
-    ...(secret.facts.hardExpiry ? { hardExpiry: { at: new Date(secret.facts.hardExpiry.at), kind: secret.facts.hardExpiry.kind } } : {}),
-  };
-  return create(deps, row, provider, choice, tokens, facts, secret.target);
+  return { provider, client, tokens, teamId: row.teamId!, userId: row.userId, ...(secret.facts.signedInAs ? { signedInAs: secret.facts.signedInAs } : {}) };
+}
+
+/**
+ * Account pickers left unused until they expired: each one's grant is revoked where the provider can (as
+ * for every grant a flow doesn't keep) and its sealed tokens are wiped. One replica takes each picker.
+ */
+export async function endAbandonedPickers(deps: FlowDeps, onError: (error: unknown, row: FlowRow) => void): Promise<number> {
+  const now = deps.clock.now();
+  const take = 100;
+  let ended = 0;
+  let after = '';
+  for (;;) {
+    const page = await abandonedFlows(deps.prisma, 'connect_pick', now, { after, take });
+    for (const row of page) {
+      try {
+        if (await endAbandonedPicker(deps, row, now)) ended += 1;
+      } catch (error) {
+        onError(error, row);
+      }
+    }
+    if (page.length < take) return ended;
+    after = page.at(-1)!.tokenHash;
+  }
+}
+
+async function endAbandonedPicker(deps: FlowDeps, row: FlowRow, now: Date): Promise<boolean> {
+  const provider = deps.catalog.get(row.provider ?? '');
+  const client = provider && deps.clientFor(provider.id);
+  // Read before the row is wiped. One that can't be revoked here (its provider or client is gone, its key
+  // left the ring) is wiped all the same: the sweep would otherwise meet it again every run.
+  const secret = provider && client ? openPickSecret(deps, row) : undefined;
+  if (!(await retireAbandonedFlow(deps.prisma, row.tokenHash, now))) return false;
+  if (!provider || !client || !secret) throw new Error(`an abandoned ${row.provider} account picker was wiped without revoking its grant (provider, client or key missing)`);
+  await discard(deps, {
+    ...pickedGrant(row, provider, client, secret),
+    audit: { actor: { type: 'system' }, detail: { why: 'the account picker expired unused', ...(row.userId ? { startedBy: row.userId } : {}) } },
+  });
+  return true;
+}
+
+function openPickSecret(deps: FlowDeps, row: FlowRow): PickSecret | undefined {
+  try {
+    return deps.keyRing.openJson<PickSecret>({ keyId: row.secretKeyId!, ciphertext: row.secretData! }, flowAad(row.tokenHash));
+  } catch {
+    return undefined;
+  }
 }
 
 async function choicesFor(deps: FlowDeps, teamId: string, provider: ProviderDefinition, accounts: { ids: string[]; label?: string }[]): Promise<AccountChoice[]> {
@@ -224,13 +278,19 @@ async function create(
   flow: FlowRow,
   provider: ProviderDefinition,
   account: AccountChoice,
-  tokens: TokenSet,
+  grant: UnusedGrant,
   facts: CredentialFacts,
   target: ConnectTarget,
 ): Promise<Connection> {
-  const secrets = tokenSecrets(tokens);
+  const secrets = tokenSecrets(grant.tokens);
   const credentials = { accessToken: secrets.accessToken, ...(secrets.refreshToken ? { refreshToken: secrets.refreshToken } : {}), ...(secrets.expiresAt ? { expiresAt: secrets.expiresAt } : {}) };
-  return createFor(deps, flow, provider, account, credentials, facts, target);
+  try {
+    return await createFor(deps, flow, provider, account, credentials, facts, target);
+  } catch (error) {
+    // Refused before anything was stored (the account got connected meanwhile): the grant is not kept.
+    if (error instanceof FlowError) await discard(deps, { ...grant, ...(facts.signedInAs ? { signedInAs: facts.signedInAs } : {}) });
+    throw error;
+  }
 }
 
 /** A connect form (API key or account details) was verified: the connection for the account it named. */

@@ -1,3 +1,4 @@
+import type { DatabaseHostAllowList } from '../config';
 import type { Secrets } from '../db/credentials';
 import { err, ok, type Result } from '../lib/errors';
 import { checkApiKey, type AccountIdentity, type HttpOptions, type OAuthFailure } from '../oauth';
@@ -36,11 +37,18 @@ export function prefilledValues(provider: ProviderDefinition, stored: Secrets | 
   return values;
 }
 
-/** `fields`: names of the fields to fill in or correct; the page names them in the reader's words. */
-export type FormProblem = { kind: 'missing' | 'malformed'; fields: string[] } | { kind: 'refused'; failure: OAuthFailure };
+/**
+ * `fields`: names of the fields to fill in or correct, which the page names in the reader's words;
+ * `not_allowed`: the details name a host this server doesn't dial (DATABASE_CONNECT_HOSTS); nothing was tried.
+ */
+export type FormProblem = { kind: 'missing' | 'malformed'; fields: string[] } | { kind: 'not_allowed'; host: string } | { kind: 'refused'; failure: OAuthFailure };
+
+export interface FormCheckOptions extends HttpOptions {
+  databaseHosts: DatabaseHostAllowList;
+}
 
 /** Checks what was entered with the provider itself; the account it names comes back. */
-export async function verifyForm(provider: ProviderDefinition, values: FormValues, http: HttpOptions): Promise<Result<AccountIdentity, FormProblem>> {
+export async function verifyForm(provider: ProviderDefinition, values: FormValues, http: FormCheckOptions): Promise<Result<AccountIdentity, FormProblem>> {
   const missing = formFieldsOf(provider).filter((field) => !values[field.name]?.trim());
   if (missing.length > 0) return err({ kind: 'missing', fields: missing.map((field) => field.name) });
   if (provider.auth.type === 'api_key') {
@@ -53,8 +61,17 @@ export async function verifyForm(provider: ProviderDefinition, values: FormValue
     const named = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
     return err({ kind: 'malformed', fields: formFieldsOf(provider).filter((field) => named.has(field.name)).map((field) => field.name) });
   }
-  const checked = await checkDatabaseCredentials({ engine: provider.auth.verify, credentials: parsed.data, ...(http.timeoutMs ? { timeoutMs: http.timeoutMs } : {}) });
-  if (!checked.ok) return err({ kind: 'refused', failure: checked.error });
+  const checked = await checkDatabaseCredentials({
+    engine: provider.auth.verify,
+    credentials: parsed.data,
+    allowedHosts: http.databaseHosts,
+    ...(http.timeoutMs ? { timeoutMs: http.timeoutMs } : {}),
+  });
+  if (!checked.ok) {
+    const problem = checked.error;
+    if (problem.kind !== 'host_not_allowed') return err({ kind: 'refused', failure: problem });
+    return err({ kind: 'not_allowed', host: problem.detail });
+  }
   return ok({ id: accountIdOf(provider, values), ...(checked.value.label ? { label: checked.value.label } : {}) });
 }
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { DatabaseHostAllowList } from '../config';
 import type { AuthFlow } from '../db/auth-flows';
 import { findAuthFlow, spendAuthFlow } from '../db/auth-flows';
 import type { Prisma, Tx } from '../db/client';
 import type { Connection } from '../db/connections';
 import { connectionsGrantedBy, countGrantsBy, type CredentialFacts } from '../db/credentials';
 import { enqueueChannelNotice, type Reach } from './notifications';
-import { recordAudit } from '../db/audit';
+import { recordAudit, type Actor } from '../db/audit';
 import type { Clock } from '../lib/clock';
 import { DomainError, type ErrorCode } from '../lib/errors';
 import type { KeyRing } from '../lib/key-ring';
@@ -31,6 +32,8 @@ export interface FlowDeps {
   publicUrl: string;
   allowInsecureHttp: boolean;
   timeoutMs: number;
+  /** Internal hosts a database form may name (DATABASE_CONNECT_HOSTS). */
+  databaseHosts: DatabaseHostAllowList;
   clientFor(providerId: string): ClientCredentials | undefined;
 }
 
@@ -68,6 +71,7 @@ export type FlowMessage =
   | 'form.fillIn'
   | 'form.check'
   | 'form.notAccepted'
+  | 'form.hostNotAllowed'
   | 'answer.notConfigured'
   | 'answer.noProvider';
 
@@ -107,19 +111,22 @@ export interface UnusedGrant {
   connectionId?: string;
   userId: string | null;
   signedInAs?: string;
+  /** How the audit tells it when the person's own step isn't what ends it (the sweep of abandoned pickers). */
+  audit?: { actor: Actor; detail: Record<string, unknown> };
 }
 
 /**
- * Revokes tokens Reconnect got but won't keep (a refused account, a connection disabled meanwhile), where
- * the provider can: Salesforce keeps at most 5 grants per user and app and Google 100 refresh tokens per
+ * Revokes tokens Reconnect got but won't keep (a refused account, a connection disabled meanwhile, an
+ * account connected meanwhile, an account picker left unused), where the provider can: Salesforce keeps at most 5 grants per user and app and Google 100 refresh tokens per
  * account and client, and each leftover silently ends the oldest. A provider whose revocation ends the
  * person's whole grant (Google) is left alone while a connection still relies on that person's grant.
  */
 export async function discard(deps: FlowDeps, grant: UnusedGrant): Promise<void> {
   const { revoke } = oauth2AuthOf(grant.provider);
   if (!revoke) return;
+  const actor: Actor = grant.audit?.actor ?? { type: 'user', id: grant.userId ?? undefined };
   const audit = (action: string, detail: Record<string, unknown>) =>
-    recordAudit(deps.prisma, { teamId: grant.teamId, connectionId: grant.connectionId, action, actor: { type: 'user', id: grant.userId ?? undefined }, detail, at: deps.clock.now() });
+    recordAudit(deps.prisma, { teamId: grant.teamId, connectionId: grant.connectionId, action, actor, detail: { ...grant.audit?.detail, ...detail }, at: deps.clock.now() });
   if (revoke.ends === 'grant' && grant.signedInAs && (await countGrantsBy(deps.prisma, grant.provider.id, grant.signedInAs)) > 0) {
     await audit('grant_kept', { why: 'the same person granted another connection, which revoking would end too' });
     return;

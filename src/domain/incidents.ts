@@ -73,7 +73,7 @@ export async function acknowledge(deps: IncidentDeps, incidentId: string, userId
     const now = deps.clock.now();
     await updateIncident(tx, incident.id, { acknowledgedBy: userId, acknowledgedAt: now });
     await audit(tx, incident, 'acknowledged', { type: 'user', id: userId }, now);
-    await notify(tx, incident, incident.id, { event: 'acknowledged', userId });
+    await notify(tx, incident, { event: 'acknowledged', userId });
   });
 }
 
@@ -83,7 +83,7 @@ export async function snooze(deps: IncidentDeps, incidentId: string, userId: str
     const until = new Date(now.getTime() + minutes * 60_000);
     await updateIncident(tx, incident.id, { snoozedUntil: until });
     await audit(tx, incident, 'snoozed', { type: 'user', id: userId }, now, { until: until.toISOString() });
-    await notify(tx, incident, incident.id, { event: 'snoozed', userId, until: until.toISOString() });
+    await notify(tx, incident, { event: 'snoozed', userId, until: until.toISOString() });
   });
 }
 
@@ -92,7 +92,7 @@ export async function markReauthStarted(deps: IncidentDeps, incidentId: string, 
     const now = deps.clock.now();
     await updateIncident(tx, incident.id, { reauthStartedBy: userId, reauthStartedAt: now });
     await audit(tx, incident, 'reauth_started', { type: 'user', id: userId }, now);
-    await notify(tx, incident, incident.id, { event: 'reauth_started', userId });
+    await notify(tx, incident, { event: 'reauth_started', userId });
   });
 }
 

@@ -59,6 +59,6 @@ async function rerenderOpenAlerts(prisma: Prisma, teamId: string, channelId: str
   const step = `language:${randomUUID()}`;
   for (const incident of await openIncidentsOfTeam(prisma, teamId)) {
     if (!incident.messageTs || incident.burstOf || (channelId !== null && incident.channelId !== channelId)) continue;
-    await enqueueAlertSync(prisma, teamId, incident.id, step);
+    await enqueueAlertSync(prisma, incident, step);
   }
 }

@@ -123,35 +123,48 @@ export type ThreadEvent =
   | { event: 'reconnected'; by?: string; actorType: string; durationMinutes: number; /** Ids of the streams being recovered. */ backfill: StreamId[] }
   | { event: 'disabled' };
 
-/**
- * An incident's Slack messages leave the outbox one at a time, in the order they were enqueued, across
- * replicas: the alert is posted before anything updates it or replies in its thread.
- */
-const incidentOrder = (incidentId: string) => `incident:${incidentId}`;
+/** An incident as its Slack messages need it: a burst's member is shown in its lead's alert, and replied to in its thread. */
+export interface AlertSubject {
+  id: string;
+  teamId: string;
+  burstOf: string | null;
+}
 
-/** Re-renders the incident's alert: posts it the first time, updates it in place after. */
-export function enqueueAlertSync(tx: Prisma | Tx, teamId: string, incidentId: string, step: string): Promise<boolean> {
+/** The incident whose alert shows this one. */
+const alertOf = (incident: AlertSubject) => incident.burstOf ?? incident.id;
+
+/**
+ * An alert's Slack messages leave the outbox one at a time, in the order they were enqueued, across
+ * replicas: the alert is posted before anything updates it or replies in its thread. A burst's members
+ * share their lead's order, so a member's reply waits for the lead's post even when it joined mid-post.
+ */
+export const alertOrderKey = (alertId: string) => `incident:${alertId}`;
+
+/** Re-renders the alert showing the incident: posts it the first time, updates it in place after. */
+export function enqueueAlertSync(tx: Prisma | Tx, incident: AlertSubject, step: string): Promise<boolean> {
+  const alertId = alertOf(incident);
   return enqueue(tx, {
     kind: OUTBOX_KINDS.alertSync,
-    idempotencyKey: `alert:${incidentId}:${step}`,
-    teamId,
-    incidentId,
-    orderKey: incidentOrder(incidentId),
-    payload: { incidentId },
+    idempotencyKey: `alert:${incident.id}:${step}`,
+    teamId: incident.teamId,
+    incidentId: alertId,
+    orderKey: alertOrderKey(alertId),
+    payload: { incidentId: alertId },
   });
 }
 
 /** Updates the alert in place and adds a thread reply; both render the incident's state at send time. */
-export async function notify(tx: Prisma | Tx, connection: { teamId: string }, incidentId: string, thread: ThreadEvent): Promise<void> {
+export async function notify(tx: Prisma | Tx, incident: AlertSubject, thread: ThreadEvent): Promise<void> {
   const step = randomUUID();
-  await enqueueAlertSync(tx, connection.teamId, incidentId, `${thread.event}:${step}`);
+  const alertId = alertOf(incident);
+  await enqueueAlertSync(tx, incident, `${thread.event}:${step}`);
   await enqueue(tx, {
     kind: OUTBOX_KINDS.alertThread,
-    idempotencyKey: `thread:${incidentId}:${thread.event}:${step}`,
-    teamId: connection.teamId,
-    incidentId,
-    orderKey: incidentOrder(incidentId),
-    payload: { incidentId, ...thread },
+    idempotencyKey: `thread:${incident.id}:${thread.event}:${step}`,
+    teamId: incident.teamId,
+    incidentId: alertId,
+    orderKey: alertOrderKey(alertId),
+    payload: { incidentId: incident.id, ...thread },
   });
 }
 
@@ -162,7 +175,7 @@ export function enqueueReminder(tx: Prisma | Tx, incident: { id: string; teamId:
     idempotencyKey: `reminder:${incident.id}:${number}`,
     teamId: incident.teamId,
     incidentId: incident.id,
-    orderKey: incidentOrder(incident.id),
+    orderKey: alertOrderKey(incident.id),
     payload: { incidentId: incident.id, number },
     availableAt: at,
   });

@@ -187,13 +187,15 @@ export async function completeForm(
   if (row.connectionId !== null && !connection) throw new FlowError('connection_gone', { key: 'flow.connectionGone' });
   const provider = connection ? deps.catalog.forConnection(connection) : deps.catalog.require(row.provider ?? '');
 
-  const checked = await verifyForm(provider, input.values, { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs });
+  const checked = await verifyForm(provider, input.values, { allowInsecureHttp: deps.allowInsecureHttp, timeoutMs: deps.timeoutMs, databaseHosts: deps.databaseHosts });
   if (!checked.ok) {
     // A typo may be corrected: the form stays usable until it expires.
     const words: FlowWords =
       checked.error.kind === 'refused'
         ? { key: 'form.notAccepted', values: { provider: provider.name, detail: checked.error.failure.detail } }
-        : { key: checked.error.kind === 'missing' ? 'form.fillIn' : 'form.check', fields: checked.error.fields };
+        : checked.error.kind === 'not_allowed'
+          ? { key: 'form.hostNotAllowed', values: { host: checked.error.host } }
+          : { key: checked.error.kind === 'missing' ? 'form.fillIn' : 'form.check', fields: checked.error.fields };
     throw new FormRefused(words, provider, input.values, connection);
   }
   if (!(await spendAuthFlow(deps.prisma, tokenHash, now))) throw new FlowError('link_used', { key: 'flow.used', values: { what: 'form', restart: 'slack' } });
@@ -264,6 +266,6 @@ async function failed(deps: FlowDeps, connection: Connection, userId: string | n
 async function recordReauthEvent(deps: FlowDeps, connection: Connection, userId: string | null, action: string, detail: Record<string, unknown>, thread: ThreadEvent) {
   const incident = await openIncidentOf(deps.prisma, connection.id);
   await recordAudit(deps.prisma, { teamId: connection.teamId, connectionId: connection.id, incidentId: incident?.id, action, actor: { type: 'user', id: userId ?? undefined }, detail, at: deps.clock.now() });
-  if (incident) await notify(deps.prisma, connection, incident.id, thread);
+  if (incident) await notify(deps.prisma, incident, thread);
 }
 

@@ -170,7 +170,7 @@ async function openIncident(
       reopenCount: { increment: 1 },
       counts: JSON.stringify(counts),
     });
-    await notify(tx, connection, recent.id, { event: 'reopened' });
+    await notify(tx, recent, { event: 'reopened' });
     return { incidentId: recent.id, effect: 'reopened', outageFrom: recent.openedAt };
   }
 
@@ -190,7 +190,7 @@ async function openIncident(
     counts: JSON.stringify(counts),
     ...(lead ? { burstOf: lead.id, messageTs: lead.messageTs } : {}),
   });
-  await enqueueAlertSync(tx, connection.teamId, lead?.id ?? incidentId, lead ? `joined:${incidentId}` : 'opened');
+  await enqueueAlertSync(tx, { id: incidentId, teamId: connection.teamId, burstOf: lead?.id ?? null }, lead ? 'joined' : 'opened');
   return { incidentId, effect: 'opened', outageFrom: at };
 }
 
@@ -210,12 +210,12 @@ async function closeIncident(
   const lines = impactOf({ provider, options: connection.options, outage: { from: incident.openedAt, to: at }, counts, now: at });
   await updateIncident(tx, incident.id, { state: 'closed', openKey: null, closedAt: at, closedBy: change.actor.id ?? change.actor.type, impact: JSON.stringify(lines) });
   if (change.status === 'disabled') {
-    await notify(tx, connection, incident.id, { event: 'disabled' });
+    await notify(tx, incident, { event: 'disabled' });
     return { incidentId: incident.id, effect: 'closed' };
   }
   const backfill = backfillStreams(lines);
   const durationMinutes = Math.max(0, Math.round((at.getTime() - incident.openedAt.getTime()) / 60_000));
-  await notify(tx, connection, incident.id, {
+  await notify(tx, incident, {
     event: 'reconnected',
     by: change.actor.type === 'user' ? change.actor.id : undefined,
     actorType: change.actor.type,
@@ -239,7 +239,7 @@ async function updateCounts(tx: Tx, connection: Connection, counts: Partial<Reco
   const merged = mergeCounts(before, counts);
   if (JSON.stringify(merged) === JSON.stringify(before)) return incident.id;
   await updateIncident(tx, incident.id, { counts: JSON.stringify(merged) });
-  await enqueueAlertSync(tx, connection.teamId, incident.id, `counts:${randomUUID()}`);
+  await enqueueAlertSync(tx, incident, `counts:${randomUUID()}`);
   return incident.id;
 }
 

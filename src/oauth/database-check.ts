@@ -3,6 +3,8 @@ import { createConnection } from 'mysql2';
 import { Client, DatabaseError } from 'pg';
 import { z } from 'zod';
 import { DomainError, err, ok, type Result } from '../lib/errors';
+import type { DatabaseHostAllowList } from '../config';
+import { dialableAddress, type HostLookup } from './database-hosts';
 import { failure, oneLine } from './failures';
 import type { AccountIdentity, OAuthFailure, OAuthFailureKind } from './types';
 
@@ -46,8 +48,18 @@ export interface DatabaseCredentials {
 export interface DatabaseCheckInput {
   engine: DatabaseEngine;
   credentials: DatabaseCredentials;
+  /** Internal hosts the operator lets integrations reach (DATABASE_CONNECT_HOSTS); everything else must be public. */
+  allowedHosts: DatabaseHostAllowList;
   /** For the whole check; defaults to DEFAULT_DATABASE_CHECK_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Tests answer for names that public DNS doesn't have. */
+  lookup?: HostLookup;
+}
+
+/** The host is one this server doesn't dial; `detail` names it and why, for the person who typed it. */
+export interface HostNotAllowed {
+  kind: 'host_not_allowed';
+  detail: string;
 }
 
 export const DEFAULT_DATABASE_CHECK_TIMEOUT_MS = 5000;
@@ -77,7 +89,7 @@ export const databaseCredentialsSchema = z.object({
 const ENGINE_NAMES: Record<DatabaseEngine, string> = { postgresql: 'PostgreSQL', mysql: 'MySQL' };
 const TIMED_OUT = Symbol('timed out');
 
-export async function checkDatabaseCredentials(input: DatabaseCheckInput): Promise<Result<AccountIdentity, OAuthFailure>> {
+export async function checkDatabaseCredentials(input: DatabaseCheckInput): Promise<Result<AccountIdentity, OAuthFailure | HostNotAllowed>> {
   const parsed = databaseCredentialsSchema.safeParse(input.credentials);
   if (!parsed.success) {
     // Field names only: the values may hold the password.
@@ -93,9 +105,16 @@ export async function checkDatabaseCredentials(input: DatabaseCheckInput): Promi
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, timeoutMs, TIMED_OUT);
   });
+  const dialled = async (): Promise<HostNotAllowed | undefined> => {
+    const address = await dialableAddress(credentials.host, input.allowedHosts, input.lookup);
+    if (!address.ok) return { kind: 'host_not_allowed', detail: address.error };
+    await PROBES[input.engine](credentials, address.value, socket, timeoutMs);
+    return undefined;
+  };
   try {
-    const outcome = await Promise.race([PROBES[input.engine](credentials, socket, timeoutMs), deadline]);
+    const outcome = await Promise.race([dialled(), deadline]);
     if (outcome === TIMED_OUT) return err(failureOf(input.engine, credentials, TIMED_OUT, timeoutMs));
+    if (outcome) return err(outcome);
     return ok(identityOf(input.engine, credentials));
   } catch (error) {
     return err(failureOf(input.engine, credentials, error, timeoutMs));
@@ -105,22 +124,26 @@ export async function checkDatabaseCredentials(input: DatabaseCheckInput): Promi
   }
 }
 
-type Probe = (credentials: DatabaseCredentials, socket: net.Socket, timeoutMs: number) => Promise<void>;
+/** Logs in at `address`, the checked address of `credentials.host`; TLS still verifies the host as typed. */
+type Probe = (credentials: DatabaseCredentials, address: string, socket: net.Socket, timeoutMs: number) => Promise<void>;
 
 const PROBES: Record<DatabaseEngine, Probe> = { postgresql: probePostgres, mysql: probeMysql };
 
 const PG_TLS = { disable: false, require: { rejectUnauthorized: false }, 'verify-full': { rejectUnauthorized: true } } as const;
 
-async function probePostgres(credentials: DatabaseCredentials, socket: net.Socket, timeoutMs: number): Promise<void> {
+async function probePostgres(credentials: DatabaseCredentials, address: string, socket: net.Socket, timeoutMs: number): Promise<void> {
+  // pg connects the stream to `host` and checks the certificate against it unless `servername` says
+  // otherwise; an address gets no SNI (RFC 6066), a name keeps it.
+  const named = net.isIP(credentials.host) === 0;
   const client = new Client({
-    host: credentials.host,
+    host: address,
     port: credentials.port,
     database: credentials.database,
     user: credentials.user,
     // As a function: pg replaces an empty password string with PGPASSWORD or ~/.pgpass, which would send
     // the operator's password to a host a user named.
     password: () => credentials.password,
-    ssl: PG_TLS[credentials.tls],
+    ssl: credentials.tls !== 'disable' && named ? { ...PG_TLS[credentials.tls], servername: credentials.host } : PG_TLS[credentials.tls],
     stream: () => socket,
     connectionTimeoutMillis: timeoutMs,
   });
@@ -139,7 +162,8 @@ const MYSQL_TLS = {
   'verify-full': { rejectUnauthorized: true, verifyIdentity: true },
 } as const;
 
-function probeMysql(credentials: DatabaseCredentials, socket: net.Socket, timeoutMs: number): Promise<void> {
+function probeMysql(credentials: DatabaseCredentials, address: string, socket: net.Socket, timeoutMs: number): Promise<void> {
+  // mysql2 takes TLS's server name from `host` and leaves connecting to the stream.
   const connection = createConnection({
     host: credentials.host,
     port: credentials.port,
@@ -147,7 +171,7 @@ function probeMysql(credentials: DatabaseCredentials, socket: net.Socket, timeou
     user: credentials.user,
     password: credentials.password,
     ssl: MYSQL_TLS[credentials.tls],
-    stream: () => socket.connect(credentials.port, credentials.host),
+    stream: () => socket.connect(credentials.port, address),
     connectTimeout: timeoutMs,
     // The server is whoever the user named; it gets no chance to ask for a local file.
     flags: ['-LOCAL_FILES'],

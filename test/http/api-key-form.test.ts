@@ -116,6 +116,7 @@ function flowDepsOf(t: TestApp) {
     publicUrl: core.config.publicUrl,
     allowInsecureHttp: core.config.allowInsecureHttp,
     timeoutMs: core.config.probe.timeoutMs,
+    databaseHosts: core.config.databaseConnectHosts,
     clientFor: () => undefined,
   };
 }

@@ -11,9 +11,12 @@ import { DomainError, type Result } from '../../src/lib/errors';
 import {
   checkDatabaseCredentials,
   databaseCredentialsSchema,
+  type DatabaseCheckInput,
   type DatabaseCredentials,
   type DatabaseEngine,
+  type HostNotAllowed,
 } from '../../src/oauth/database-check';
+import type { DatabaseHostAllowList } from '../../src/config';
 import type { AccountIdentity, OAuthFailure } from '../../src/oauth/types';
 import { privatePostgresSkipReason, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { waitFor } from '../support/wait';
@@ -30,12 +33,26 @@ const RUN = `${process.env.RECONNECT_TEST_RUN ?? 'local'}_${process.pid}`.toLowe
 const NAME = `reconnect_check_${RUN}`;
 const secret = () => `pw-${randomBytes(12).toString('hex')}`;
 
-type CheckResult = Result<AccountIdentity, OAuthFailure>;
+type CheckResult = Result<AccountIdentity, OAuthFailure | HostNotAllowed>;
 
 function failureOf(result: CheckResult): OAuthFailure {
   if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  if (result.error.kind === 'host_not_allowed') throw new Error(`expected the server's answer, got a refusal to dial: ${result.error.detail}`);
   return result.error;
 }
+
+/**
+ * The test servers run on this machine (or on the hosts the test environment names), which a check dials
+ * only when DATABASE_CONNECT_HOSTS allows it; 10.255.255.1 is the non-routable address of the timeout case.
+ */
+function allowing(...hosts: string[]): DatabaseHostAllowList {
+  return {
+    names: hosts.filter((host) => net.isIP(host) === 0),
+    networks: hosts.filter((host) => net.isIP(host) !== 0).map((address) => ({ address, prefix: net.isIP(address) === 4 ? 32 : 128, family: net.isIP(address) === 4 ? 'ipv4' : 'ipv6' })),
+  };
+}
+const TEST_HOSTS = allowing('127.0.0.1', '10.255.255.1', mysqlUrl.hostname, new URL(process.env.RECONNECT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test').hostname);
+const checkAllowed = (input: Omit<DatabaseCheckInput, 'allowedHosts'>) => checkDatabaseCredentials({ ...input, allowedHosts: TEST_HOSTS });
 
 /** The needs_reauth/transient verdict, and a detail that names the server and code but holds no secret. */
 function expectFailure(result: CheckResult, expected: Partial<OAuthFailure>, mentions: string[], secrets: string[] = []): void {
@@ -91,7 +108,7 @@ describe('databaseCredentialsSchema', () => {
   });
 
   it('is enforced by the check too, naming the fields but never their values', async () => {
-    const attempt = checkDatabaseCredentials({ engine: 'postgresql', credentials: { ...someCredentials, host: `${someCredentials.password}@db/x`, port: 0 } });
+    const attempt = checkAllowed({ engine: 'postgresql', credentials: { ...someCredentials, host: `${someCredentials.password}@db/x`, port: 0 } });
     await expect(attempt).rejects.toThrow(DomainError);
     await expect(attempt).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('host, port') });
     await expect(attempt).rejects.not.toMatchObject({ message: expect.stringContaining(someCredentials.password) });
@@ -100,7 +117,7 @@ describe('databaseCredentialsSchema', () => {
 
 describe.each(ENGINES)('$name without a working server', ({ engine, name }) => {
   const at = (host: string, port: number, timeoutMs?: number) =>
-    checkDatabaseCredentials({ engine, credentials: { ...someCredentials, host, port }, ...(timeoutMs ? { timeoutMs } : {}) });
+    checkAllowed({ engine, credentials: { ...someCredentials, host, port }, ...(timeoutMs ? { timeoutMs } : {}) });
 
   let server: net.Server | undefined;
   const serverSockets: net.Socket[] = [];
@@ -153,6 +170,81 @@ describe.each(ENGINES)('$name without a working server', ({ engine, name }) => {
   });
 });
 
+describe.each(ENGINES)('$name: the hosts a check may dial (DATABASE_CONNECT_HOSTS)', ({ engine }) => {
+  const NONE: DatabaseHostAllowList = { names: [], networks: [] };
+  let server: net.Server;
+  let port: number;
+  let accepted = 0;
+  const sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    // Stands in for a service on this machine: it counts who reaches it and hangs up.
+    server = net.createServer((socket) => {
+      accepted += 1;
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    accepted = 0;
+  });
+
+  /** A resolver for names public DNS doesn't have, as an internal zone or a rebinding attacker would answer. */
+  const resolving = (answers: Record<string, string[]>) => async (hostname: string) =>
+    (answers[hostname] ?? []).map((address) => ({ address, family: net.isIP(address) }));
+  const at = (host: string, allowedHosts: DatabaseHostAllowList, lookup?: DatabaseCheckInput['lookup']) =>
+    checkDatabaseCredentials({ engine, credentials: { ...someCredentials, host, port }, allowedHosts, ...(lookup ? { lookup } : {}), timeoutMs: 2000 });
+  const refusal = (result: CheckResult) => {
+    if (result.ok || result.error.kind !== 'host_not_allowed') throw new Error(`expected a refusal to dial, got ${JSON.stringify(result)}`);
+    return result.error.detail;
+  };
+
+  it('127.0.0.1 is refused without the setting, and nothing is dialled', async () => {
+    expect(refusal(await at('127.0.0.1', NONE))).toBe('127.0.0.1, a loopback address');
+    expect(accepted).toBe(0);
+  });
+
+  it('a name resolving to a private address is refused, also when it resolves to a public one too', async () => {
+    const lookup = resolving({ 'warehouse.corp.example': ['10.1.2.3'], 'mixed.example': ['203.0.113.7', '192.168.4.4'] });
+    expect(refusal(await at('warehouse.corp.example', NONE, lookup))).toBe('warehouse.corp.example, which resolves to 10.1.2.3, a private address');
+    expect(refusal(await at('mixed.example', NONE, lookup))).toBe('mixed.example, which resolves to 192.168.4.4, a private address');
+    expect(refusal(await at('localhost', NONE))).toMatch(/^localhost, which resolves to (127\.0\.0\.1|::1), a loopback address$/);
+    expect(accepted).toBe(0);
+  });
+
+  it.each([
+    ['169.254.169.254', 'a link-local address (where cloud metadata endpoints live)'],
+    ['fd00:ec2::254', 'a private address'],
+    ['100.100.100.200', 'a shared (carrier-grade NAT) address'],
+    ['::ffff:127.0.0.1', 'a loopback address'],
+    ['64:ff9b::a9fe:a9fe', 'a link-local address (where cloud metadata endpoints live)'],
+    ['fe80::1%lo', 'a link-local address (where cloud metadata endpoints live)'],
+    ['0.0.0.0', 'a reserved address'],
+    ['::', 'a reserved address'],
+  ])('%s is refused: %s', async (host, label) => {
+    expect(refusal(await at(host, NONE))).toBe(`${host}, ${label}`);
+  });
+
+  it('an allowed network or name is dialled, at the address that was checked', async () => {
+    // Public DNS has no such names: reaching the server shows the check connected to the address it
+    // checked, where a driver resolving the name again (a rebinding answer) would have gone elsewhere.
+    const lookup = resolving({ 'db.rebinding.example': ['127.0.0.1'], 'pg.corp.example': ['127.0.0.1'] });
+    const loopback = { names: [], networks: [{ address: '127.0.0.0', prefix: 8, family: 'ipv4' as const }] };
+    expect(failureOf(await at('db.rebinding.example', loopback, lookup))).toMatchObject({ kind: 'network', detail: expect.stringContaining(`db.rebinding.example:${port}`) });
+    expect(failureOf(await at('pg.corp.example', { names: ['*.corp.example'], networks: [] }, lookup))).toMatchObject({ kind: 'network' });
+    expect(failureOf(await at('127.0.0.1', loopback))).toMatchObject({ kind: 'network' });
+    expect(accepted).toBe(3);
+    expect(refusal(await at('pg.other.example', { names: ['*.corp.example'], networks: [] }, resolving({ 'pg.other.example': ['127.0.0.1'] })))).toContain('a loopback address');
+  });
+});
+
 /** pg_hba.conf for the private server: the admin is trusted, everyone else proves their password. */
 const PRIVATE_HBA = ['local all all trust', 'host all postgres 127.0.0.1/32 trust', 'host all all 127.0.0.1/32 scram-sha-256'];
 
@@ -192,7 +284,7 @@ const privateSkip = privatePostgresSkipReason();
     tls: 'disable',
     ...overrides,
   });
-  const check = (overrides: Partial<DatabaseCredentials> = {}) => checkDatabaseCredentials({ engine: 'postgresql', credentials: credentials(overrides) });
+  const check = (overrides: Partial<DatabaseCredentials> = {}) => checkAllowed({ engine: 'postgresql', credentials: credentials(overrides) });
   const sql = (text: string) => admin.query(text);
   /** Connects over TCP, as the admin unless `config` says otherwise: true, or the error's SQLSTATE. */
   const attempt = async (config: Partial<ClientConfig>): Promise<true | string | undefined> => {
@@ -337,7 +429,7 @@ const sharedPgUrl = new URL(process.env.RECONNECT_TEST_PG_URL ?? 'postgres://pos
     tls: 'disable',
     ...overrides,
   });
-  const check = (overrides: Partial<DatabaseCredentials> = {}) => checkDatabaseCredentials({ engine: 'postgresql', credentials: credentials(overrides) });
+  const check = (overrides: Partial<DatabaseCredentials> = {}) => checkAllowed({ engine: 'postgresql', credentials: credentials(overrides) });
 
   it('the test credentials: ok', async () => {
     const { user, host, port, database } = credentials();
@@ -368,7 +460,7 @@ const mysqlSkip = mysqlSkipReason();
     tls: 'disable',
     ...overrides,
   });
-  const check = (overrides: Partial<DatabaseCredentials> = {}) => checkDatabaseCredentials({ engine: 'mysql', credentials: credentials(overrides) });
+  const check = (overrides: Partial<DatabaseCredentials> = {}) => checkAllowed({ engine: 'mysql', credentials: credentials(overrides) });
   const sql = (text: string, values: unknown[] = []) => admin.query(text, values);
 
   beforeAll(async () => {

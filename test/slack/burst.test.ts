@@ -5,8 +5,11 @@ import { fakeSlackEnv } from '../fakes/slack-requests';
 import { validateBlocks } from '../fakes/block-kit';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
+import { WebClient } from '@slack/web-api';
+import { claim, enqueue } from '../../src/db/outbox';
 import { burstMessage, type BurstEntry } from '../../src/slack/blocks/burst';
 import { translator } from '../../src/slack/blocks/messages';
+import { ALERT_EVENT_TYPE } from '../../src/slack/delivery/alert';
 
 const en = translator('en');
 
@@ -75,6 +78,101 @@ for (const { kind, skip } of databaseKinds()) {
       await outboxIdle();
       expect(alertPosts()).toHaveLength(2);
       expect(String(alertPosts()[1]!.args.text)).toContain('Connection 13');
+    });
+
+    const makeConnection = async (name: string) =>
+      (await adminRequest(t.url, 'POST', '/api/v1/connections', { teamId: FAKE_SLACK_DEFAULTS.team.id, provider: 'hubspot', name, externalAccountId: name, channelId: CHANNEL })).json.id as string;
+    const incidentOf = (connectionId: string) => t.app.core.db.prisma.incident.findFirstOrThrow({ where: { connectionId } });
+    // Slack gives a parent the thread_ts of its own thread once it has replies.
+    const topLevel = () => slack.messages(CHANNEL).filter((message) => !message.thread_ts || message.thread_ts === message.ts);
+    /** Every thread reply Slack was asked for, with the thread it named and how Slack answered. */
+    const threadCalls = () => slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts !== undefined).map((call) => ({ thread: call.args.thread_ts, result: call.result }));
+
+    it('a member that drops while the lead is being posted replies in the lead\'s thread', async () => {
+      const lead = await makeConnection('Lead');
+      const member = await makeConnection('Member');
+      const at = Date.now() - 60_000;
+      slack.delay('chat.postMessage', 1500);
+      await postIngest(t.url, { eventId: 'slow-1', connectionId: lead, status: 'authorization_required', occurredAt: new Date(at).toISOString() });
+      await waitFor(() => slack.callsTo('chat.postMessage').length === 1);
+      // The lead's post has reached Slack and is not answered yet.
+      await postIngest(t.url, { eventId: 'slow-2', connectionId: member, status: 'authorization_required', occurredAt: new Date(at + 1000).toISOString() });
+      await outboxIdle();
+      slack.delay('chat.postMessage', 0);
+      expect((await incidentOf(member)).burstOf).toBe((await incidentOf(lead)).id);
+
+      await postIngest(t.url, { eventId: 'slow-3', connectionId: member, status: 'connected', occurredAt: new Date(at + 2000).toISOString() });
+      await outboxIdle();
+      const [alert] = topLevel();
+      expect(topLevel()).toHaveLength(1);
+      expect(threadCalls()).toEqual([{ thread: alert!.ts, result: 'ok' }]);
+      expect(slack.replies(CHANNEL, alert!.ts).map((reply) => reply.text)).toEqual([expect.stringMatching(/^✅ Reconnected by the data platform/)]);
+      expect(await t.app.core.db.prisma.outboxMessage.count({ where: { state: 'failed' } })).toBe(0);
+    });
+
+    it('a retried lead post that adopts the message an earlier attempt posted gives its members the thread too', async () => {
+      const lead = await makeConnection('Lead');
+      const member = await makeConnection('Member');
+      const prisma = t.app.core.db.prisma;
+      let earlierTs: string | undefined;
+      await t.app.dispatcher.stop();
+      try {
+        const at = Date.now() - 60_000;
+        await postIngest(t.url, { eventId: 'adopt-1', connectionId: lead, status: 'authorization_required', occurredAt: new Date(at).toISOString() });
+        await postIngest(t.url, { eventId: 'adopt-2', connectionId: member, status: 'authorization_required', occurredAt: new Date(at + 1000).toISOString() });
+        const leadIncident = await incidentOf(lead);
+        // The replica that dies: claims the lead's post under a short lease, reaches Slack, never records it.
+        const [row] = await claim(prisma, { owner: 'replica-that-dies', now: new Date(), leaseMs: 200, limit: 1 });
+        expect(row).toMatchObject({ kind: 'alert.sync', payload: { incidentId: leadIncident.id } });
+        ({ ts: earlierTs } = await new WebClient(FAKE_SLACK_DEFAULTS.botToken, { slackApiUrl: slack.url }).chat.postMessage({
+          channel: CHANNEL,
+          text: '🔑 Lead needs reauthorization',
+          metadata: { event_type: ALERT_EVENT_TYPE, event_payload: { incident_id: leadIncident.id } },
+        }));
+        await postIngest(t.url, { eventId: 'adopt-3', connectionId: member, status: 'connected', occurredAt: new Date(at + 2000).toISOString() });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      } finally {
+        t.app.dispatcher.start();
+      }
+      await outboxIdle();
+      const [alert] = topLevel();
+      expect(topLevel()).toHaveLength(1);
+      expect(alert!.ts).toBe(earlierTs);
+      expect(slack.callsTo('conversations.history')).toHaveLength(1);
+      expect(threadCalls()).toEqual([{ thread: alert!.ts, result: 'ok' }]);
+      expect(slack.replies(CHANNEL, alert!.ts).map((reply) => reply.text)).toEqual([expect.stringMatching(/^✅ Reconnected by the data platform/)]);
+      expect((await incidentOf(member)).messageTs).toBe(alert!.ts);
+      expect(await prisma.outboxMessage.count({ where: { state: 'failed' } })).toBe(0);
+    });
+
+    it('a member\'s reply queued by an earlier version on the member\'s own order waits for the lead\'s post', async () => {
+      const lead = await makeConnection('Lead');
+      const member = await makeConnection('Member');
+      const prisma = t.app.core.db.prisma;
+      await t.app.dispatcher.stop();
+      try {
+        const at = Date.now() - 60_000;
+        await postIngest(t.url, { eventId: 'legacy-1', connectionId: lead, status: 'authorization_required', occurredAt: new Date(at).toISOString() });
+        await postIngest(t.url, { eventId: 'legacy-2', connectionId: member, status: 'authorization_required', occurredAt: new Date(at + 1000).toISOString() });
+        const memberIncident = await incidentOf(member);
+        await enqueue(prisma, {
+          kind: 'alert.thread',
+          idempotencyKey: `thread:${memberIncident.id}:acknowledged:legacy`,
+          teamId: memberIncident.teamId,
+          incidentId: memberIncident.id,
+          orderKey: `incident:${memberIncident.id}`,
+          payload: { incidentId: memberIncident.id, event: 'acknowledged', userId: 'U0OWNER01' },
+        });
+        slack.delay('chat.postMessage', 1000);
+      } finally {
+        t.app.dispatcher.start();
+      }
+      await outboxIdle();
+      const [alert] = topLevel();
+      expect(topLevel()).toHaveLength(1);
+      expect(threadCalls()).toEqual([{ thread: alert!.ts, result: 'ok' }]);
+      expect(slack.replies(CHANNEL, alert!.ts).map((reply) => reply.text)).toEqual([expect.stringContaining('is on it')]);
+      expect(await prisma.outboxMessage.count({ where: { state: 'failed' } })).toBe(0);
     });
 
     it('a drop in another channel within the window gets its own alert', async () => {

@@ -40,9 +40,12 @@ async function checkStored(deps: ProbeDeps, connection: Connection, provider: Pr
   }
   if (provider.auth.type === 'credentials_form') {
     if (!secrets.fields) return skipped('no_account_details', 'no stored account details');
-    const checked = await verifyForm(provider, secrets.fields, http);
+    const checked = await verifyForm(provider, secrets.fields, { ...http, databaseHosts: deps.settings.databaseHosts });
     if (checked.ok) return { result: 'ok' };
-    return checked.error.kind === 'refused' ? failed(checked.error.failure) : skipped('incomplete_details', `stored account details are incomplete (${checked.error.fields.join(', ')})`, true);
+    if (checked.error.kind === 'refused') return failed(checked.error.failure);
+    // Not the database's answer: the host is one this server doesn't dial (any more), an operator's call.
+    if (checked.error.kind === 'not_allowed') return skipped('host_not_allowed', `the stored host ${checked.error.host} is not one this server dials (DATABASE_CONNECT_HOSTS)`, true);
+    return skipped('incomplete_details', `stored account details are incomplete (${checked.error.fields.join(', ')})`, true);
   }
   const client = deps.settings.clientFor(provider.id);
   if (provider.auth.refreshable && secrets.refreshToken) {

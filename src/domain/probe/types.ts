@@ -1,3 +1,4 @@
+import type { DatabaseHostAllowList } from '../../config';
 import type { Prisma } from '../../db/client';
 import type { Connection } from '../../db/connections';
 import type { Clock } from '../../lib/clock';
@@ -28,6 +29,8 @@ export interface ProbeSettings {
   /** Transient failures in a row after which a connection shows as degraded. */
   degradedAfterFailures: number;
   allowInsecureHttp: boolean;
+  /** Internal hosts a database integration may reach (DATABASE_CONNECT_HOSTS); checked again at every probe. */
+  databaseHosts: DatabaseHostAllowList;
   /** The OAuth client registered with a provider; refreshing a token needs it. */
   clientFor(providerId: string): ClientCredentials | undefined;
 }
@@ -86,6 +89,7 @@ export type SkipReason =
   | 'no_api_key'
   | 'no_account_details'
   | 'incomplete_details'
+  | 'host_not_allowed'
   | 'no_oauth_client'
   | 'refresh_busy'
   | 'no_access_token';

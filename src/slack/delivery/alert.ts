@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config } from '../../config';
 import type { ClaimedMessage } from '../../db/outbox';
 import { retryWhileUnavailable } from '../../db/while-unavailable';
-import { burstMembers, recordAlertPosted, recordBurstPosted, recordDeliveryError, type BurstMember } from '../../db/incidents';
+import { burstMembers, recordAlertPosted, recordDeliveryError, type BurstMember } from '../../db/incidents';
 import { credentialFacts } from '../../db/credentials';
 import { loadIncidentState, type IncidentDeps, type IncidentState } from '../../domain/incidents';
 import { enqueueAlertSync } from '../../domain/notifications';
@@ -41,9 +41,10 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   const state = await loadIncidentState(deps, String(message.payload.incidentId));
   if (!state) return { status: 'failed', error: 'incident not found' };
   const { incident, connection, provider } = state;
-  // A burst's member has no alert of its own: its lead's, re-rendered in the lead's order, lists it.
+  // A burst's member has no alert of its own: its lead's lists it. Syncs are addressed to the lead when
+  // enqueued; a row naming a member was enqueued by an earlier version, and goes to the lead's order now.
   if (incident.burstOf) {
-    await enqueueAlertSync(deps.prisma, incident.teamId, incident.burstOf, `member:${message.id}`);
+    await enqueueAlertSync(deps.prisma, incident, `member:${message.id}`);
     return { status: 'sent', result: { redirected: incident.burstOf } };
   }
   const members = await burstMembers(deps.prisma, incident.id);
@@ -83,6 +84,10 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
       await retryWhileUnavailable(() => recordAlertPosted(deps.prisma, incident.id, where!, deps.clock.now()));
       deps.logger.info('adopted an alert an earlier attempt had posted', { incidentId: incident.id });
     }
+  } else if (where && members.some((member) => member.messageTs === null)) {
+    // A member that joined while the lead was being posted: its row committed after the post was recorded.
+    const posted = where;
+    await retryWhileUnavailable(() => recordAlertPosted(deps.prisma, incident.id, posted, deps.clock.now()));
   }
   if (where) {
     const { channelId, messageTs } = where;
@@ -108,7 +113,6 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
   // The alert is in Slack now: where it went must be recorded, or the next render would post it again.
   const postedAt = { channelId: posted.channel ?? channel, messageTs: posted.ts ?? null };
   await retryWhileUnavailable(() => recordAlertPosted(deps.prisma, incident.id, postedAt, deps.clock.now()));
-  if (members.length) await retryWhileUnavailable(() => recordBurstPosted(deps.prisma, incident.id, postedAt));
   return outcome;
 }
 
