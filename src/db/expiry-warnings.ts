@@ -2,6 +2,9 @@ import type { ExpiryWarning } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
 import { randomUUID } from 'node:crypto';
 
+/** `closedBy` of a warning whose expiry no longer holds (the provider restated a later one, or none). */
+export const EXPIRY_MOVED = 'expiry_moved';
+
 /** Every read and write of the ExpiryWarning table: the heads-ups before a credential's hard expiry. */
 
 type Client = Prisma | Tx;

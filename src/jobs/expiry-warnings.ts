@@ -1,5 +1,5 @@
 import type { Prisma } from '../db/client';
-import { claimWarning, closeWarning, credentialsExpiringBefore, openWarningsPage, type ExpiryCandidate } from '../db/expiry-warnings';
+import { claimWarning, closeWarning, credentialsExpiringBefore, EXPIRY_MOVED, openWarningsPage, type ExpiryCandidate } from '../db/expiry-warnings';
 import { inTransaction } from '../db/transaction';
 import { enqueueExpiryWarning } from '../domain/notifications';
 import type { Clock } from '../lib/clock';
@@ -30,8 +30,6 @@ const DAY_MS = 24 * 60 * 60_000;
 /** Restatements of one expiry differ by seconds; one that moved by a day or more is another expiry. */
 const SAME_EXPIRY_MS = DAY_MS;
 
-/** `closedBy` of a warning whose expiry no longer holds. */
-const EXPIRY_MOVED = 'expiry_moved';
 
 export async function runExpiryWarnings(deps: ExpiryWarningDeps): Promise<{ warned: number }> {
   const ascending = [...deps.thresholds].sort((a, b) => a - b);

@@ -202,6 +202,7 @@ function everything(language: Language): [string, string][] {
   add('expiry', expiryMessage(t, expiry));
   add('expiry 1 day', expiryMessage(t, { ...expiry, hardExpiresAt: new Date(NOW.getTime() + 3_600_000), hardExpiryKind: 'unknown' }));
   add('expiry renewed', expiryMessage(t, { ...expiry, closedAt: NOW, closedBy: 'U1' }));
+  add('expiry moved', expiryMessage(t, { ...expiry, closedAt: NOW, closedBy: 'expiry_moved' }));
   add('notice connected', noticeText(t, { kind: 'connected', userId: 'U1', connectionName: 'X', providerName: 'HubSpot', account: '42' }));
   add('notice grants', noticeText(t, { kind: 'grant_limit', userId: 'U1', providerName: 'Salesforce', signedInAs: 'ops@acme', grants: 5, limit: 5, connectionNames: ['A', 'B'] }));
   const open = alertView('open');
@@ -215,6 +216,8 @@ function everything(language: Language): [string, string][] {
   const trail = [
     { createdAt: NOW, action: 'status_changed', fromStatus: 'connected', toStatus: 'authorization_required', actorType: 'probe', actorId: null },
     { createdAt: NOW, action: 'reauth_refused', fromStatus: null, toStatus: null, actorType: 'user', actorId: 'U1' },
+    { createdAt: NOW, action: 'reauth_completed', fromStatus: null, toStatus: null, actorType: 'user', actorId: 'U1' },
+    { createdAt: NOW, action: 'grant_revoked', fromStatus: null, toStatus: null, actorType: 'system', actorId: null },
   ] as unknown as Parameters<typeof detailsText>[2];
   add('details', detailsText(t, state, trail));
   add('page ok', resultPage(t, 'ok', t.t('page.reconnected', { name: 'X' }), t.t('page.reconnectedBody'), 'https://slack.com/app_redirect?team=T1'));

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../../db/audit';
 import type { IncidentState } from '../../domain/incidents';
 import { cause } from './alert';
 import { impactText } from './impact';
-import type { T } from './messages';
+import type { MessageKey, T } from './messages';
 import { dateAt, escapeMrkdwn, mention, slackDate } from './text';
 
 /** The Details answer: the incident's facts and its audit trail, newest first. */
@@ -24,8 +24,26 @@ export function detailsText(t: T, state: IncidentState, trail: AuditEvent[]): st
 const isStatus = (value: string | null): value is 'authorization_required' | 'degraded' | 'connected' | 'disabled' =>
   value === 'authorization_required' || value === 'degraded' || value === 'connected' || value === 'disabled';
 
+/** Audit actions people see in the history; others are shown by their name. */
+const ACTIONS: Record<string, MessageKey> = {
+  reauth_completed: 'audit.reauth_completed',
+  reauth_failed: 'audit.reauth_failed',
+  reauth_wrong_account: 'audit.reauth_wrong_account',
+  grant_kept: 'audit.grant_kept',
+  grant_revoked: 'audit.grant_revoked',
+  replaced_grant_revoked: 'audit.replaced_grant_revoked',
+  replaced_grant_revoke_failed: 'audit.replaced_grant_revoke_failed',
+  event_ignored: 'audit.event_ignored',
+  connection_created: 'audit.connection_created',
+  connection_updated: 'audit.connection_updated',
+  access_token_read: 'audit.access_token_read',
+};
+
+const ACTORS: Record<string, MessageKey> = { probe: 'actor.probe', webhook: 'actor.webhook', system: 'actor.system', admin: 'actor.admin', 'admin-api': 'actor.admin' };
+
 function describe(t: T, event: AuditEvent): string {
-  const who = event.actorType === 'user' && event.actorId ? mention(event.actorId) : event.actorType;
+  const actor = ACTORS[event.actorType];
+  const who = event.actorType === 'user' && event.actorId ? mention(event.actorId) : actor ? t.t(actor) : event.actorType;
   switch (event.action) {
     case 'status_changed': {
       const name = (status: string | null) => (isStatus(status) ? t.t(`status.${status}`) : String(status));
@@ -34,6 +52,6 @@ function describe(t: T, event: AuditEvent): string {
     case 'reauth_refused':
       return t.t('details.refused', { who });
     default:
-      return t.t('details.event', { action: event.action.replace(/_/g, ' '), who });
+      return t.t('details.event', { action: ACTIONS[event.action] ? t.t(ACTIONS[event.action]!) : event.action.replace(/_/g, ' '), who });
   }
 }

@@ -1,3 +1,4 @@
+import { EXPIRY_MOVED } from '../../db/expiry-warnings';
 import { ACTION_IDS } from '../ids';
 import type { MessageKey, T } from './messages';
 import { dateAt, escapeMrkdwn, mention, plain, section, userMention, type Block } from './text';
@@ -30,6 +31,9 @@ const DAY_MS = 24 * 60 * 60_000;
 export function expiryMessage(t: T, view: ExpiryView): { text: string; blocks: Block[] } {
   const name = escapeMrkdwn(view.connectionName);
   if (view.closedAt) {
+    if (view.closedBy === EXPIRY_MOVED) {
+      return { text: t.t('expiry.renewedText', { name: view.connectionName }), blocks: [section(t.t('expiry.moved', { name, date: dateAt(t, view.hardExpiresAt) }))] };
+    }
     const who = userMention(view.closedBy) ?? t.t('actor.someone');
     return {
       text: t.t('expiry.renewedText', { name: view.connectionName }),

@@ -28,6 +28,7 @@ export const en = {
   'actor.probe': 'an automatic check',
   'actor.admin': 'an admin',
   'actor.someone': 'someone',
+  'actor.system': 'Reconnect',
 
   // Why a connection dropped
   'cause.token_revoked': 'Access was revoked at the provider (the app was removed or its access withdrawn).',
@@ -145,6 +146,7 @@ export const en = {
   'expiry.section': '⏳ *{name}* ({provider}) stops working {date}, in {days, plural, one {# day} other {# days}}: {why}. Reauthorize before then and no data is paused.{owners}',
   'expiry.renewedText': '✅ {name} was reauthorized ahead of its expiry; nothing was interrupted.',
   'expiry.renewed': '✅ *{name}* was reauthorized by {who} {date}, ahead of its expiry; nothing was interrupted.',
+  'expiry.moved': '✅ *{name}* no longer stops working {date}: the provider extended the grant, so nothing needs doing.',
 
   // Channel notices
   'notice.connected': '🔌 {user} connected *{name}* ({provider} account `{account}`). Reconnect tells this channel when it needs reauthorizing.',
@@ -207,6 +209,17 @@ export const en = {
   'details.statusChanged': '{from} → {to} ({who})',
   'details.refused': '{who} was not allowed to reauthorize',
   'details.event': '{action} ({who})',
+  'audit.reauth_completed': 'reauthorized',
+  'audit.reauth_failed': 'reauthorization failed',
+  'audit.reauth_wrong_account': 'signed in with the wrong account',
+  'audit.grant_kept': 'unused grant kept (another connection uses it)',
+  'audit.grant_revoked': 'unused grant revoked',
+  'audit.replaced_grant_revoked': 'replaced grant revoked',
+  'audit.replaced_grant_revoke_failed': 'replaced grant could not be revoked',
+  'audit.event_ignored': 'out-of-date event ignored',
+  'audit.connection_created': 'connection created',
+  'audit.connection_updated': 'connection changed',
+  'audit.access_token_read': 'access token read by the data platform',
 
   // Slash command answers
   'help.intro': '*{command}* tells you which data connections need reauthorization and why.',

@@ -25,6 +25,7 @@ export const es: Messages = {
   'actor.probe': 'una comprobación automática',
   'actor.admin': 'un administrador',
   'actor.someone': 'alguien',
+  'actor.system': 'sistema Reconnect',
 
   // Why a connection dropped
   'cause.token_revoked': 'Se revocó el acceso en el proveedor (se eliminó la aplicación o se retiró su acceso).',
@@ -142,6 +143,7 @@ export const es: Messages = {
   'expiry.section': '⏳ *{name}* ({provider}) deja de funcionar {date}, dentro de {days, plural, one {# día} other {# días}}: {why}. Si vuelves a autorizarla antes, no se pausará ningún dato.{owners}',
   'expiry.renewedText': '✅ {name} se volvió a autorizar antes de caducar; no se interrumpió nada.',
   'expiry.renewed': '✅ {who} volvió a autorizar *{name}* {date}, antes de que caducara; no se interrumpió nada.',
+  'expiry.moved': '✅ *{name}* ya no deja de funcionar {date}: el proveedor amplió la autorización, así que no hay que hacer nada.',
 
   // Channel notices
   'notice.connected': '🔌 {user} conectó *{name}* (cuenta `{account}` de {provider}). Reconnect avisará en este canal cuando haya que volver a autorizarla.',
@@ -204,6 +206,17 @@ export const es: Messages = {
   'details.statusChanged': '{from} → {to} ({who})',
   'details.refused': '{who} no tenía permiso para volver a autorizar',
   'details.event': '{action} ({who})',
+  'audit.reauth_completed': 'autorizada de nuevo',
+  'audit.reauth_failed': 'falló la nueva autorización',
+  'audit.reauth_wrong_account': 'inicio de sesión con la cuenta equivocada',
+  'audit.grant_kept': 'autorización sin usar conservada (otra conexión la usa)',
+  'audit.grant_revoked': 'autorización sin usar revocada',
+  'audit.replaced_grant_revoked': 'autorización sustituida revocada',
+  'audit.replaced_grant_revoke_failed': 'no se pudo revocar la autorización sustituida',
+  'audit.event_ignored': 'evento desfasado ignorado',
+  'audit.connection_created': 'conexión creada',
+  'audit.connection_updated': 'conexión modificada',
+  'audit.access_token_read': 'token de acceso leído por la plataforma de datos',
 
   // Slash command answers
   'help.intro': '*{command}* te dice qué conexiones de datos necesitan volver a autorizarse y por qué.',

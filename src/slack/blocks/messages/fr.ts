@@ -25,6 +25,7 @@ export const fr: Messages = {
   'actor.probe': 'une vérification automatique',
   'actor.admin': 'un administrateur',
   'actor.someone': 'quelqu’un',
+  'actor.system': 'système Reconnect',
 
   // Why a connection dropped
   'cause.token_revoked': 'L’accès a été révoqué chez le fournisseur (l’application a été supprimée ou son accès retiré).',
@@ -138,6 +139,7 @@ export const fr: Messages = {
   'expiry.section': '⏳ *{name}* ({provider}) cessera de fonctionner dans {days, plural, one {# jour} other {# jours}} ({date})\u00a0: {why}. Réautorisez d’ici là et aucune donnée ne sera mise en pause.{owners}',
   'expiry.renewedText': '✅ La connexion {name} a été réautorisée avant son expiration\u00a0; aucune interruption.',
   'expiry.renewed': '✅ La connexion *{name}* a été réautorisée par {who} ({date}), avant son expiration\u00a0; aucune interruption.',
+  'expiry.moved': '✅ *{name}*\u00a0: l’échéance du {date} ne tient plus, le fournisseur a prolongé l’autorisation\u00a0; rien à faire.',
 
   // Channel notices
   'notice.connected': '🔌 {user} a connecté *{name}* (compte {provider} `{account}`). Reconnect préviendra ce canal quand une réautorisation sera nécessaire.',
@@ -197,6 +199,17 @@ export const fr: Messages = {
   'details.statusChanged': '{from} → {to} ({who})',
   'details.refused': '{who}\u00a0: réautorisation refusée',
   'details.event': '{action} ({who})',
+  'audit.reauth_completed': 'réautorisée',
+  'audit.reauth_failed': 'échec de la réautorisation',
+  'audit.reauth_wrong_account': 'authentification avec le mauvais compte',
+  'audit.grant_kept': 'autorisation inutilisée conservée (une autre connexion l’utilise)',
+  'audit.grant_revoked': 'autorisation inutilisée révoquée',
+  'audit.replaced_grant_revoked': 'autorisation remplacée révoquée',
+  'audit.replaced_grant_revoke_failed': 'l’autorisation remplacée n’a pas pu être révoquée',
+  'audit.event_ignored': 'événement périmé ignoré',
+  'audit.connection_created': 'connexion créée',
+  'audit.connection_updated': 'connexion modifiée',
+  'audit.access_token_read': 'jeton d’accès lu par la plateforme de données',
 
   // Slash command answers
   'help.intro': '*{command}* vous indique quelles connexions de données doivent être réautorisées, et pourquoi.',

@@ -25,6 +25,7 @@ export const nl: Messages = {
   'actor.probe': 'een automatische controle',
   'actor.admin': 'een beheerder',
   'actor.someone': 'iemand',
+  'actor.system': 'Reconnect-systeem',
 
   // Why a connection dropped
   'cause.token_revoked': 'De toegang is bij de provider ingetrokken (de app is verwijderd of de toegang is stopgezet).',
@@ -142,6 +143,7 @@ export const nl: Messages = {
   'expiry.section': '⏳ *{name}* ({provider}) werkt vanaf {date} niet meer, over {days, plural, one {# dag} other {# dagen}}: {why}. Autoriseer vóór die tijd opnieuw, dan wordt er niets gepauzeerd.{owners}',
   'expiry.renewedText': '✅ {name} is opnieuw geautoriseerd voordat de autorisatie verliep; er is niets onderbroken.',
   'expiry.renewed': '✅ *{name}* is {date} door {who} opnieuw geautoriseerd, voordat de autorisatie verliep; er is niets onderbroken.',
+  'expiry.moved': '✅ *{name}* stopt niet meer {date}: de provider heeft de toestemming verlengd, er hoeft niets te gebeuren.',
 
   // Channel notices
   'notice.connected': '🔌 {user} heeft *{name}* verbonden ({provider}-account `{account}`). Reconnect laat dit kanaal weten wanneer opnieuw autoriseren nodig is.',
@@ -204,6 +206,17 @@ export const nl: Messages = {
   'details.statusChanged': '{from} → {to} ({who})',
   'details.refused': '{who} mocht niet opnieuw autoriseren',
   'details.event': '{action} ({who})',
+  'audit.reauth_completed': 'opnieuw geautoriseerd',
+  'audit.reauth_failed': 'opnieuw autoriseren mislukt',
+  'audit.reauth_wrong_account': 'ingelogd met het verkeerde account',
+  'audit.grant_kept': 'ongebruikte toestemming behouden (een andere verbinding gebruikt die)',
+  'audit.grant_revoked': 'ongebruikte toestemming ingetrokken',
+  'audit.replaced_grant_revoked': 'vervangen toestemming ingetrokken',
+  'audit.replaced_grant_revoke_failed': 'vervangen toestemming kon niet worden ingetrokken',
+  'audit.event_ignored': 'verouderde gebeurtenis genegeerd',
+  'audit.connection_created': 'verbinding aangemaakt',
+  'audit.connection_updated': 'verbinding gewijzigd',
+  'audit.access_token_read': 'toegangstoken opgehaald door het dataplatform',
 
   // Slash command answers
   'help.intro': '*{command}* laat zien welke gegevensverbindingen opnieuw moeten worden geautoriseerd, en waarom.',
