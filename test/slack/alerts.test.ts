@@ -146,7 +146,7 @@ for (const { kind, skip } of databaseKinds()) {
       const answer = slack.callsTo('response_url')[0]!.args;
       expect(answer.response_type).toBe('ephemeral');
       expect(String(answer.text)).toMatch(/Cause: Access was revoked/);
-      expect(String(answer.text)).toMatch(/connected → authorization required \(webhook\)/);
+      expect(String(answer.text)).toMatch(/connected → authorization required \(the data platform\)/);
     });
 
     it('Reauthorize clicked in App Home answers in a modal (a Home click has no response_url)', async () => {
