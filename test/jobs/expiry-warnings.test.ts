@@ -129,19 +129,7 @@ for (const { kind, skip } of databaseKinds()) {
     });
 
     it('a credential granted 351 days ago gets the 14-day warning once, the 3-day warning once, and none after a reauthorization', async () => {
-      simOffsetMs = -351 * DAY_MS;
-      const tokens = sim.issueTokens(MEMBER);
-      simOffsetMs = 0;
-      const created = await adminRequest(replicas.a.url, 'POST', '/api/v1/connections', {
-        teamId: FAKE_SLACK_DEFAULTS.team.id,
-        provider: 'linkedin_ads',
-        name: 'LinkedIn Ads — Acme',
-        externalAccountId: '508915001',
-        channelId: CHANNEL,
-        owners: [OWNER],
-        credentials: tokens,
-      });
-      const connectionId = created.json.id as string;
+      const connectionId = await linkedInConnectionGranted351DaysAgo();
       expect((await checkNow(probeDepsFromCore(replicas.a.app.core), connectionId)).result).toBe('ok');
       const credential = await replicas.a.app.core.db.prisma.credential.findUniqueOrThrow({ where: { connectionId } });
       expect(credential.hardExpiryKind).toBe('refresh_token');
