@@ -138,11 +138,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const installations = { prisma: db.prisma, keyRing: core.keyRing, clock, refresh: slackTokenRefresher(config) };
   const clients = createSlackClients({ config, installations });
   const webhook = webhookDeliveryHandler({ config: config.outboundWebhook, clock, logger, metrics });
-  const handlers: Record<string, DeliveryHandler> = {
+  const handlers = timedDeliveries(metrics, {
     [OUTBOX_KINDS.webhookEvent]: webhook,
     [OUTBOX_KINDS.webhookReauthorized]: webhook,
     ...slackDeliveryHandlers({ ...incidentDeps, config, clients, logger, metrics, command: config.slackCommand, connectable }),
-  };
+  });
   const dispatcher = new OutboxDispatcher({ prisma: db.prisma, clock, logger, metrics, handlers, pollMs: config.outboxPollMs, leaseMs: config.outboxLeaseMs });
 
   const coordinator = new DatabaseRunCoordinator(db.prisma, clock, dispatcher.owner);
@@ -156,7 +156,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerRetention(scheduler, { prisma: db.prisma, clock, settings: config.retention });
   registerAbandonedFlowsJob(scheduler, { ...flowDepsOf(core), logger: logger.child({ job: 'abandoned-flows' }) });
 
-  const slack = createSlackApp({ config, logger, installations });
+  const slack = createSlackApp({ config, logger, installations, metrics });
   if (slack) {
     const reauthorize = reauthorizeStarter({
       ...incidentDeps,
@@ -245,7 +245,36 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 }
 
-/** What the probe needs, from the core: the sweep job, `/reconnect check` and tests build it here. */
+/** Seconds, from a few milliseconds (the alert target is 50 ms) to the hours a row can wait out retries. */
+const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 3600, 4 * 3600];
+
+/**
+ * Times every delivered outbox row from its enqueueing (in the transaction of the change that needs it;
+ * for an ingested event, the one that accepted it) to its delivery, by kind; and, for an alert's first
+ * `chat.postMessage`, the same span as `reconnect_alert_post_latency_seconds`: the latency operators
+ * alert on. Wall-clock time on both ends, because the row may have been enqueued by another replica.
+ */
+function timedDeliveries(metrics: Metrics, handlers: Record<string, DeliveryHandler>): Record<string, DeliveryHandler> {
+  const timed = (kind: string, handler: DeliveryHandler): DeliveryHandler => async (message) => {
+    const outcome = await handler(message);
+    if (outcome.status !== 'sent') return outcome;
+    const seconds = Math.max(0, Date.now() - message.createdAt.getTime()) / 1000;
+    metrics.observe('reconnect_outbox_delivery_age_seconds', { kind }, seconds, 'Age of outbox rows when delivered, from enqueueing, by kind', DELIVERY_BUCKETS);
+    const posted = kind === OUTBOX_KINDS.alertSync && typeof outcome.result === 'object' && outcome.result !== null && 'posted' in outcome.result;
+    if (posted) {
+      metrics.observe(
+        'reconnect_alert_post_latency_seconds',
+        {},
+        seconds,
+        "From accepting the status change that opens an incident (an ingested event or a probe's finding) to its alert's chat.postMessage succeeding",
+        DELIVERY_BUCKETS,
+      );
+    }
+    return outcome;
+  };
+  return Object.fromEntries(Object.entries(handlers).map(([kind, handler]) => [kind, timed(kind, handler)]));
+}
+
 /** What the reauthorize and connect flows need, from the core. */
 export function flowDepsOf(core: Core): FlowDeps {
   const { config } = core;
@@ -259,6 +288,7 @@ export function flowDepsOf(core: Core): FlowDeps {
   };
 }
 
+/** What the probe needs, from the core: the sweep job, `/reconnect check` and tests build it here. */
 export function probeDepsFromCore(core: Core): ProbeDeps {
   const { config } = core;
   return {

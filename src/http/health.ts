@@ -26,7 +26,8 @@ export function mountHealth(router: Router, deps: HealthDeps): void {
   });
 
   router.add('GET', '/metrics', async ({ res }) => {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(await deps.metrics.render());
+    const text = await deps.metrics.render();
+    res.writeHead(200, { 'content-type': deps.metrics.contentType });
+    res.end(text);
   });
 }

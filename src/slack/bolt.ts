@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
+import { performance } from 'node:perf_hooks';
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { InstallationStore } from '@slack/oauth';
 import type { Config } from '../config';
 import { MAX_BODY_BYTES } from '../http/router';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
 import { boltLogger } from './bolt-logger';
 import { createInstallationStore, type InstallationDeps } from './installation-store';
 import { createStateStore } from './state-store';
@@ -24,15 +26,25 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-export function createSlackApp(deps: { config: Config; logger: Logger; installations: InstallationDeps }): SlackApp | null {
+export function createSlackApp(deps: { config: Config; logger: Logger; installations: InstallationDeps; metrics?: Metrics }): SlackApp | null {
   const { config } = deps;
   const slack = config.slack;
   if (!slack) return null;
   const logger = boltLogger(deps.logger.child({ component: 'slack' }));
   const clientOptions = { slackApiUrl: config.slackApiUrl };
+  const timed = (receiver: Receiver) => (deps.metrics ? new AckTimingReceiver(receiver, deps.metrics) : receiver);
 
   if (slack.mode === 'socket') {
-    const app = new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, logger, clientOptions });
+    // Built here rather than by Bolt (`socketMode: true`) so that apps.connections.open goes to
+    // SLACK_API_URL too: the Socket Mode client has a WebClient of its own, configured only through
+    // installerOptions.clientOptions.
+    const receiver = new SocketModeReceiver({
+      appToken: slack.appToken,
+      logger,
+      installerOptions: { clientOptions: { ...clientOptions } },
+      customPropertiesExtractor: () => ({ [RECEIVED_AT]: performance.now() }),
+    });
+    const app = new App({ receiver: timed(receiver), token: slack.botToken, logger, clientOptions });
     return { app, handle: null, start: async () => void (await app.start()), stop: async () => void (await app.stop()) };
   }
 
@@ -44,6 +56,8 @@ export function createSlackApp(deps: { config: Config; logger: Logger; installat
     processBeforeResponse: false,
     // Bolt buffers up to 4 MB before it checks the signature; hold unauthenticated bodies to our 1 MB limit.
     bodyLimit: MAX_BODY_BYTES,
+    // When the request reached our server, for the ack latency (set in `handle` below).
+    customPropertiesExtractor: (req) => ({ [RECEIVED_AT]: receivedAt.get(req) ?? performance.now() }),
     ...(slack.install
       ? {
           clientId: slack.install.clientId,
@@ -65,7 +79,7 @@ export function createSlackApp(deps: { config: Config; logger: Logger; installat
       : {}),
   });
   const app = new App({
-    receiver: receiver as Receiver,
+    receiver: timed(receiver as Receiver),
     ...(slack.install ? { installationStore } : { token: slack.botToken }),
     logger,
     clientOptions,
@@ -75,8 +89,79 @@ export function createSlackApp(deps: { config: Config; logger: Logger; installat
   return {
     app,
     installationStore,
-    handle: (req, res) => receiver.requestListener(req, res),
+    handle: (req, res) => {
+      receivedAt.set(req, performance.now());
+      receiver.requestListener(req, res);
+    },
     start: async () => undefined,
     stop: async () => undefined,
   };
+}
+
+/** `context.reconnectReceivedAt`: when the request reached the app (performance.now()), for the ack latency. */
+const RECEIVED_AT = 'reconnectReceivedAt';
+const receivedAt = new WeakMap<IncomingMessage, number>();
+
+/** Slack's retries and error pages start at 3 s without an ack; the buckets resolve around it. */
+const ACK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5];
+
+/**
+ * Wraps a Bolt receiver to time each request from its arrival (the HTTP request reaching our server, or
+ * the Socket Mode envelope being read) to its ack (the HTTP response written, or the ack envelope sent),
+ * in `reconnect_slack_ack_seconds{type}`. Receivers hand every request to `app.processEvent`; this one
+ * gives its receiver an app whose `processEvent` wraps the event's `ack`, and changes nothing else.
+ */
+export class AckTimingReceiver implements Receiver {
+  constructor(
+    private readonly inner: Receiver,
+    private readonly metrics: Metrics,
+  ) {}
+
+  init(app: App): void {
+    const processEvent = (event: ReceiverEvent) => app.processEvent(this.timed(event));
+    this.inner.init(new Proxy(app, { get: (target, key, self) => (key === 'processEvent' ? processEvent : Reflect.get(target, key, self)) }));
+  }
+
+  /** Bolt takes `authorize` from an HTTP receiver's installer (multi-workspace install). */
+  get installer(): unknown {
+    return (this.inner as { installer?: unknown }).installer;
+  }
+
+  start(...args: unknown[]): Promise<unknown> {
+    return this.inner.start(...args);
+  }
+
+  stop(...args: unknown[]): Promise<unknown> {
+    return this.inner.stop(...args);
+  }
+
+  private timed(event: ReceiverEvent): ReceiverEvent {
+    const stamped = event.customProperties?.[RECEIVED_AT];
+    const started = typeof stamped === 'number' ? stamped : performance.now();
+    const type = requestType(event.body);
+    let timed = false;
+    return {
+      ...event,
+      ack: async (response?: unknown) => {
+        try {
+          return await event.ack(response);
+        } finally {
+          if (!timed) {
+            timed = true;
+            const seconds = (performance.now() - started) / 1000;
+            this.metrics.observe('reconnect_slack_ack_seconds', { type }, seconds, 'From a Slack request arriving to its ack, by request type', ACK_BUCKETS);
+          }
+        }
+      },
+    };
+  }
+}
+
+const INTERACTION_TYPES = new Set(['block_actions', 'view_submission', 'view_closed', 'block_suggestion', 'shortcut', 'message_action']);
+
+/** A small closed set of label values: `slash_command`, `event`, an interaction type, or `other`. */
+function requestType(body: Record<string, unknown>): string {
+  if (typeof body.command === 'string') return 'slash_command';
+  if (body.type === 'event_callback') return 'event';
+  return typeof body.type === 'string' && INTERACTION_TYPES.has(body.type) ? body.type : 'other';
 }

@@ -179,6 +179,8 @@ export class FakeSlack {
   private users = new Map<string, FakeUser>();
   private channels = new Map<string, FakeChannel>();
   private oauthAccess: OAuthAccessResult = {};
+  /** App-level tokens (Socket Mode) and the WebSocket URL each gets; kept across `reset`. */
+  private readonly appTokens = new Map<string, () => string>();
   private channelMessages = new Map<string, StoredMessage[]>();
   private homeViews = new Map<string, StoredView>();
   private modalViews: StoredView[] = [];
@@ -346,6 +348,15 @@ export class FakeSlack {
     this.channelRate = limit;
   }
 
+  /**
+   * Socket Mode: `apps.connections.open` with this app-level token answers `{ ok: true, url: socketUrl() }`
+   * (test/fakes/fake-socket-mode.ts registers itself here). As at Slack, the token must come in the
+   * Authorization header; a bot token answers `not_allowed_token_type`.
+   */
+  acceptAppToken(token: string, socketUrl: () => string): void {
+    this.appTokens.set(token, socketUrl);
+  }
+
   /** A URL standing in for an interaction's `response_url`; what is posted to it is recorded as `response_url` calls. */
   responseUrl(): string {
     return `${this.origin}/response_url/${this.nextId('R')}`;
@@ -404,6 +415,10 @@ export class FakeSlack {
     const call = this.record({ method, args, at, ...(token === undefined ? {} : { token }) });
     const pause = this.delays.get(method) ?? this.delays.get('*');
     if (pause !== undefined) await this.sleep(pause);
+    if (method === 'apps.connections.open') {
+      this.respond(call, res, this.injectedFault(method) ?? this.appsConnectionsOpen(bearerToken(req.headers.authorization)));
+      return;
+    }
     this.respond(call, res, this.answer(method, token, args));
   }
 
@@ -467,6 +482,14 @@ export class FakeSlack {
   }
 
   // ---- Methods ----------------------------------------------------------------------------------
+
+  /** docs.slack.dev/reference/methods/apps.connections.open */
+  private appsConnectionsOpen(headerToken: string | undefined): Answer {
+    if (headerToken === undefined) return fail('not_authed');
+    const socketUrl = this.appTokens.get(headerToken);
+    if (socketUrl) return ok({ url: socketUrl() });
+    return fail(this.tokens.has(headerToken) ? 'not_allowed_token_type' : 'invalid_auth');
+  }
 
   private authTest(auth: TokenRecord): Answer {
     return ok({

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { recordProbeChecks, type Connection, type ConnectionStatus, type ProbeCheck } from '../../db/connections';
 import type { SealedCredential } from '../../db/credentials';
 import { minutesFrom, startOfMinute } from '../../lib/clock';
@@ -22,7 +23,9 @@ const PROBE_ACTOR = { type: 'probe' } as const;
  * `healthy` collects a sweep's healthy results to record them together.
  */
 export async function probeAndRecord(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null, healthy?: HealthyChecks): Promise<Verdict> {
+  const started = performance.now();
   const verdict = await checkCredentials(deps, connection, credential);
+  timeCheck(deps.metrics, connection, verdict.result, (performance.now() - started) / 1000);
   if (verdict.result === 'ok' && connection.status === 'connected' && healthy) await healthy.add(connection.id);
   else await recordVerdict(deps, connection, verdict);
   countResult(deps.metrics, connection, verdict.result);
@@ -134,6 +137,11 @@ function backoffMs(failures: number, intervalMinutes: number): number {
 
 export function countResult(metrics: Metrics, connection: Connection, result: ProbeResult | 'error'): void {
   metrics.inc('reconnect_probe_results_total', { provider: connection.provider, result }, 1, 'Connection probes by result');
+}
+
+/** The check itself (reading the credential, the provider's answer, storing rotated tokens), not the recording. */
+function timeCheck(metrics: Metrics, connection: Connection, result: ProbeResult, seconds: number): void {
+  metrics.observe('reconnect_probe_duration_seconds', { provider: connection.provider, result }, seconds, "Connection probes' checks by provider and result");
 }
 
 export function explain(verdict: Verdict): Pick<ProbeOutcome, 'reason' | 'detail' | 'skip'> {
