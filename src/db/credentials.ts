@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { KeyRing, Sealed } from '../lib/key-ring';
 import type { Prisma, Tx } from './client';
 
@@ -87,8 +88,9 @@ export async function credentialFacts(db: Client, connectionId: string): Promise
 /**
  * Refresh-token rotation: store the newest tokens only if nobody else refreshed since `version` was
  * read, so two replicas refreshing at once can't overwrite a newer refresh token with an older one.
- * A plain statement: a probe sweep runs it once per connection, and Prisma would wrap a model
- * `updateMany` in a transaction of its own.
+ * One plain statement: a probe sweep runs it once per connection, and Prisma's model API would compile
+ * it and wrap it in a transaction of its own. With `releasing`, the same statement gives back the
+ * refresh lock if that take still holds it (see takeRefreshLock).
  */
 export async function replaceSecretsIfVersion(
   db: Client,
@@ -98,38 +100,45 @@ export async function replaceSecretsIfVersion(
   secrets: Secrets,
   /** For a refresh: when the credentials API did it, and a hard expiry it restated (LinkedIn's remaining lifetime, Microsoft's idle window). */
   refreshed?: { at?: Date; hardExpiry?: { at: Date; kind: string } },
+  releasing?: string,
 ): Promise<boolean> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
   const accessTokenExpiresAt = secrets.expiresAt ? new Date(secrets.expiresAt) : null;
-  const updated = await db.$executeRaw`
-    UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
-      "accessTokenExpiresAt" = ${accessTokenExpiresAt}, "version" = ${version + 1}, "updatedAt" = ${new Date()}
-    WHERE "connectionId" = ${connection.id} AND "version" = ${version}`;
-  if (updated !== 1) return false;
-  if (refreshed?.at || refreshed?.hardExpiry) {
-    const data = {
-      ...(refreshed.at ? { refreshedAt: refreshed.at } : {}),
-      ...(refreshed.hardExpiry ? { hardExpiresAt: refreshed.hardExpiry.at, hardExpiryKind: refreshed.hardExpiry.kind } : {}),
-    };
-    await db.credential.updateMany({ where: { connectionId: connection.id, version: version + 1 }, data });
-  }
-  return true;
+  const changes = [
+    sql`"keyId" = ${sealed.keyId}`,
+    sql`"ciphertext" = ${sealed.ciphertext}`,
+    sql`"accessTokenExpiresAt" = ${accessTokenExpiresAt}`,
+    sql`"version" = ${version + 1}`,
+    sql`"updatedAt" = ${new Date()}`,
+  ];
+  if (refreshed?.at) changes.push(sql`"refreshedAt" = ${refreshed.at}`);
+  if (refreshed?.hardExpiry) changes.push(sql`"hardExpiresAt" = ${refreshed.hardExpiry.at}`, sql`"hardExpiryKind" = ${refreshed.hardExpiry.kind}`);
+  if (releasing) changes.push(...lockReleased(releasing));
+  const updated = await db.$executeRaw`UPDATE "Credential" SET ${join(changes)} WHERE "connectionId" = ${connection.id} AND "version" = ${version}`;
+  return updated === 1;
+}
+
+/** A lock take: the token that proves it, and the credential as it was when the lock was taken. */
+export interface RefreshLock {
+  owner: string;
+  credential: SealedCredential;
 }
 
 /**
  * Takes the right to refresh this credential until `until`, across replicas, and returns the token that
- * proves it, or null while another holds it. Rotating providers (Salesforce, Microsoft) must never see
- * one refresh token twice. A holder that ran past `until` (a crashed replica, a provider that answers
- * slowly) can be taken over; the token keeps it from releasing its successor's lock and tells it that
- * it lost its own.
+ * proves it with the credential as it now is, or null while another holds it. Rotating providers
+ * (Salesforce, Microsoft) must never see one refresh token twice. A holder that ran past `until` (a
+ * crashed replica, a provider that answers slowly) can be taken over; the token keeps it from releasing
+ * its successor's lock and tells it that it lost its own. Taking and reading are one statement, as this
+ * runs once per probe.
  */
-export async function takeRefreshLock(db: Client, connectionId: string, now: Date, until: Date): Promise<string | null> {
+export async function takeRefreshLock(db: Client, connectionId: string, now: Date, until: Date): Promise<RefreshLock | null> {
   const owner = randomUUID();
-  const { count } = await db.credential.updateMany({
-    where: { connectionId, OR: [{ refreshLockUntil: null }, { refreshLockUntil: { lt: now } }] },
-    data: { refreshLockUntil: until, refreshLockOwner: owner },
-  });
-  return count === 1 ? owner : null;
+  const [row] = await db.$queryRaw<SealedCredential[]>`
+    UPDATE "Credential" SET "refreshLockUntil" = ${until}, "refreshLockOwner" = ${owner}
+    WHERE "connectionId" = ${connectionId} AND ("refreshLockUntil" IS NULL OR "refreshLockUntil" < ${now})
+    RETURNING "connectionId", "keyId", "ciphertext", "version", "refreshedAt"`;
+  return row ? { owner, credential: row } : null;
 }
 
 /** Whether `owner` still holds the lock: nobody took it over, though its time may have run out. */
@@ -138,7 +147,16 @@ export async function holdsRefreshLock(db: Client, connectionId: string, owner: 
 }
 
 export async function releaseRefreshLock(db: Client, connectionId: string, owner: string): Promise<void> {
-  await db.credential.updateMany({ where: { connectionId, refreshLockOwner: owner }, data: { refreshLockUntil: null, refreshLockOwner: null } });
+  await db.$executeRaw`UPDATE "Credential" SET "refreshLockUntil" = NULL, "refreshLockOwner" = NULL WHERE "connectionId" = ${connectionId} AND "refreshLockOwner" = ${owner}`;
+}
+
+/** Clears the lock only where `owner` holds it; a successor's lock stays (SET reads the row as it was). */
+function lockReleased(owner: string) {
+  const held = sql`"refreshLockOwner" = ${owner}`;
+  return [
+    sql`"refreshLockUntil" = CASE WHEN ${held} THEN NULL ELSE "refreshLockUntil" END`,
+    sql`"refreshLockOwner" = CASE WHEN ${held} THEN NULL ELSE "refreshLockOwner" END`,
+  ];
 }
 
 export async function loadSecrets(
