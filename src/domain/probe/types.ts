@@ -25,6 +25,8 @@ export interface ProbeSettings {
   perProviderConcurrency: number;
   /** Per outbound request. */
   timeoutMs: number;
+  /** How long a sweep holds what it claimed unless it renews the hold. */
+  leaseSeconds: number;
   /** Transient failures in a row after which a connection shows as degraded. */
   degradedAfterFailures: number;
   allowInsecureHttp: boolean;
@@ -34,6 +36,8 @@ export interface ProbeSettings {
 
 export interface ProbeDeps {
   prisma: Prisma;
+  /** This replica's name in the connections its sweeps claim. */
+  replica: string;
   clock: Clock;
   keyRing: KeyRing;
   catalog: Catalog;
