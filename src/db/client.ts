@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient as PostgresClient } from '../generated/postgresql/client';
 import { describeDatabase, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from './database-url';
+import { attachDriver } from './driver';
 import { isOpeningError } from './errors';
 import { migrate, type MigrationResult } from './migrate';
 
@@ -57,7 +58,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await prisma.$disconnect().catch(() => undefined);
     throw new DatabaseUnavailableError(description, error);
   }
-  return { prisma, kind: target.kind, target, description, migrations, close: () => prisma.$disconnect() };
+  const driver = await attachDriver(prisma, target);
+  const close = async () => {
+    await prisma.$disconnect();
+    await driver.close();
+  };
+  return { prisma, kind: target.kind, target, description, migrations, close };
 }
 
 /**
