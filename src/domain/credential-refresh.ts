@@ -23,6 +23,8 @@ export interface RefreshDeps {
   clock: Clock;
   keyRing: KeyRing;
   logger: Logger;
+  /** Called once the provider granted the refresh, before the tokens are stored (a sweep's provider slot goes on to the next probe). */
+  answered?: () => void;
 }
 
 /** Re-encryption or another writer can bump the credential version between our read and write. */
@@ -63,6 +65,8 @@ export async function refreshStored(
       }
     }
     if (refreshed.ok) {
+      // Nothing more is asked of the provider: the caller's slot for it can go while the tokens are stored.
+      deps.answered?.();
       const kept = await storeRefreshedTokens(deps, connection, used, refreshed.value, by, lock.owner);
       held = !kept.released;
       return ok(kept.tokens);

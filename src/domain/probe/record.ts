@@ -23,6 +23,7 @@ const PROBE_ACTOR = { type: 'probe' } as const;
  */
 export async function probeAndRecord(deps: ProbeDeps, connection: Connection, credential?: SealedCredential | null, healthy?: HealthyChecks): Promise<Verdict> {
   const verdict = await checkCredentials(deps, connection, credential);
+  deps.answered?.();
   if (verdict.result === 'ok' && connection.status === 'connected' && healthy) await healthy.add(connection.id);
   else await recordVerdict(deps, connection, verdict);
   countResult(deps.metrics, connection, verdict.result);

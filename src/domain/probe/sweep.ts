@@ -24,8 +24,10 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   const lease = new SweepLease(deps, claim);
   try {
     for await (const { connection, credential } of claimedConnections(deps, claim, lease, pageSize, options.limit ?? Infinity)) {
+      // The limits are on what providers see: a probe's slot goes to the next one once its provider has
+      // answered, and its answer is recorded meanwhile.
       const task: Promise<void> = limiter
-        .run(connection.provider, () => probeInSweep(deps, connection, credential, healthy, counts))
+        .run(connection.provider, (answered) => probeInSweep({ ...deps, answered }, connection, credential, healthy, counts))
         .finally(() => pending.delete(task));
       pending.add(task);
       // Claim ahead by at most a page: a large backlog never sits in memory, and other replicas get the rest.

@@ -45,6 +45,8 @@ export interface ProbeDeps {
   logger: Logger;
   metrics: Metrics;
   settings: ProbeSettings;
+  /** In a sweep: the provider has answered this probe, so its slot may go to the next one while the answer is recorded. */
+  answered?: () => void;
 }
 
 export type ProbeResult = 'ok' | 'needs_reauth' | 'transient' | 'skipped';
