@@ -32,6 +32,8 @@ export interface BenchFakes {
   /** Resolves once `count` posts match, or rejects after `timeoutMs`. */
   waitForPosts(match: (post: SlackPost) => boolean, count: number, timeoutMs: number): Promise<SlackPost[]>;
   tokenStats(): Promise<TokenStats>;
+  /** Starts counting refreshes and the most in flight afresh, for the next sweep. */
+  resetTokenStats(): Promise<void>;
   /**
    * POSTs from the child process and times it there, from sending to the whole answer: a client in the
    * app's process would wait for the app's own work after the answer and charge it to the answer.
@@ -76,6 +78,7 @@ type FromFakes =
 
 type ToFakes =
   | { type: 'tokenStats' }
+  | { type: 'resetTokenStats' }
   | { type: 'timedPost'; id: number; url: string; headers: Record<string, string>; body: string }
   | { type: 'openLoop'; id: number; requests: LoadRequest[]; perSecond: number };
 
@@ -99,6 +102,11 @@ export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
       ask(question(id));
     });
   };
+  const tokenStats = () =>
+    new Promise<TokenStats>((resolve) => {
+      statsWaiters.push(resolve);
+      ask({ type: 'tokenStats' });
+    });
   const { slackUrl, tokenUrl } = await new Promise<{ slackUrl: string; tokenUrl: string }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the fake servers exited (${code}) before they were ready`)));
@@ -124,11 +132,11 @@ export async function startFakes(tokenLatencyMs: number): Promise<BenchFakes> {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
-    tokenStats() {
-      return new Promise((resolve) => {
-        statsWaiters.push(resolve);
-        ask({ type: 'tokenStats' });
-      });
+    tokenStats,
+    async resetTokenStats() {
+      ask({ type: 'resetTokenStats' });
+      // The child handles messages in order: once this answers, the reset is done.
+      await tokenStats();
     },
     timedPost(url, headers, body) {
       return request<TimedAnswer>((id) => ({ type: 'timedPost', id, url, headers, body }));
@@ -180,6 +188,7 @@ async function serve(tokenLatencyMs: number): Promise<void> {
 
   process.on('message', (message: ToFakes) => {
     if (message.type === 'tokenStats') send({ type: 'tokenStats', stats: { ...stats } });
+    else if (message.type === 'resetTokenStats') Object.assign(stats, { requests: 0, maxInFlight: inFlight });
     else if (message.type === 'timedPost') void timedPost(message).then((answer) => send({ type: 'timed', id: message.id, answer }));
     else void openLoop(message.requests, message.perSecond).then((answers) => send({ type: 'loaded', id: message.id, answers }));
   });

@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,11 +11,13 @@ import { BENCH_BOT_TOKEN, startFakes } from './fakes';
 import { interleavings, type InterleavingSummary } from './interleavings';
 import { clickToAck, digests, ingestToPost, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
 import { megabytes, ms, percentile, RssSampler } from './stats';
+import { replicaRows, replicaSweeps, type ReplicaSweeps } from './sweep-replicas';
 
 /**
- * `npm run bench`: the real app in this process, against local fakes of Slack and of a provider's token
- * endpoint, once on SQLite and once on PostgreSQL. Prints the table and writes it to
- * bench/results/latest.md.
+ * `npm run bench`: the real app against local fakes of Slack and of a provider's token endpoint, once on
+ * SQLite and once on PostgreSQL, each in a process of its own (a deployment loads one database, and so one
+ * Prisma engine). Prints the table and writes it to bench/results/latest.md. BENCH_DATABASES
+ * (`sqlite,postgresql`) picks the databases.
  */
 
 const SETTINGS = {
@@ -25,12 +28,14 @@ const SETTINGS = {
   // Informational: so many probes in flight that one process's CPU, not the provider, sets the pace.
   probeSaturated: { connections: 10_000, latencyMs: 20, concurrency: 100, perProviderConcurrency: 100 },
   digest: { channels: 1000, connections: 20, renderConcurrency: 20 },
+  // The same sweep by one replica process and by two, at the default concurrency each.
+  replicas: { connections: 10_000, concurrency: 20 },
 };
 
 /** Randomized delivery runs per database (BENCH_INTERLEAVINGS); CI's test suite runs two. */
 const INTERLEAVING_SEEDS = Number(process.env.BENCH_INTERLEAVINGS ?? 12);
 
-const TARGETS = { ingestP99Ms: 250, clickRatio: 1.5, probeFactor: 1.5, digestMs: 2000, rssMb: 250 };
+const TARGETS = { ingestP99Ms: 250, clickRatio: 1.2, probeFactor: 1.2, replicaSpeedup: 1.8, digestMs: 2000, rssMb: 150 };
 
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -40,42 +45,52 @@ interface DatabaseRun {
   clicks: ClickResult;
   probe: ProbeResult;
   probeSaturated: ProbeResult;
+  replicaSweeps: ReplicaSweeps;
   digest: DigestResult;
   interleavings: InterleavingSummary;
+  /** From the process's start through the 10,000-connection sweep at the default concurrency. */
+  peakRssThroughSweepBytes: number;
+  /** Through the rest of the load too: the saturated sweep, the replicas' sweeps (other processes) and the digests. */
   peakRssBytes: number;
+  /** The database's process over its whole run, the randomized runs' two extra replicas included. */
+  wholeRunPeakRssBytes: number;
   seconds: number;
 }
 
 type Outcome = DatabaseRun | { kind: DatabaseKind; skipped: string };
 
+const DATABASE_RUN = '--database-run';
+const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgresql').split(',').map((name) => name.trim()) as DatabaseKind[];
+
 async function main(): Promise<void> {
-  const sampler = new RssSampler();
+  if (process.argv[2] === DATABASE_RUN) return runDatabaseHere(process.argv[3] as DatabaseKind, process.argv[4]!);
   const started = performance.now();
   const outcomes: Outcome[] = [];
 
-  const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reconnect-bench-'));
-  try {
-    outcomes.push(await runOn('sqlite', `file:${path.join(sqliteDir, 'bench.db')}`, sampler));
-  } finally {
-    fs.rmSync(sqliteDir, { recursive: true, force: true });
+  if (DATABASES.includes('sqlite')) {
+    const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reconnect-bench-'));
+    try {
+      outcomes.push(await runInChildProcess('sqlite', `file:${path.join(sqliteDir, 'bench.db')}`));
+    } finally {
+      fs.rmSync(sqliteDir, { recursive: true, force: true });
+    }
   }
 
-  const unreachable = await postgresUnreachable(POSTGRES_URL);
+  const unreachable = DATABASES.includes('postgresql') ? await postgresUnreachable(POSTGRES_URL) : null;
   if (unreachable) {
     process.stdout.write(`Skipping PostgreSQL: ${unreachable}\n`);
     outcomes.push({ kind: 'postgresql', skipped: unreachable });
-  } else {
+  } else if (DATABASES.includes('postgresql')) {
     const url = new URL(POSTGRES_URL);
     url.searchParams.set('schema', `bench_${randomBytes(4).toString('hex')}`);
     try {
-      outcomes.push(await runOn('postgresql', url.toString(), sampler));
+      outcomes.push(await runInChildProcess('postgresql', url.toString()));
     } finally {
       await dropSchema(url);
     }
   }
-  sampler.stop();
 
-  const report = renderReport(outcomes, sampler.peak(), (performance.now() - started) / 1000);
+  const report = renderReport(outcomes, (performance.now() - started) / 1000);
   process.stdout.write(`\n${report}`);
   // npm runs scripts from the package root, where bench/results/ lives (gitignored).
   const resultsDir = path.resolve('bench', 'results');
@@ -84,13 +99,32 @@ async function main(): Promise<void> {
   process.stdout.write(`\nWritten to ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}\n`);
 }
 
-async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSampler): Promise<DatabaseRun> {
-  const log = (message: string) => process.stdout.write(`[${kind}] ${message}\n`);
+/** This file again, in a child with the same Node flags (the production heap cap), running one database. */
+function runInChildProcess(kind: DatabaseKind, databaseUrl: string): Promise<DatabaseRun> {
+  const child = fork(__filename, [DATABASE_RUN, kind, databaseUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let result: DatabaseRun | undefined;
+    child.once('message', (run: DatabaseRun) => (result = run));
+    child.once('error', reject);
+    child.once('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`the ${kind} run failed (exit ${code})`))));
+  });
+}
+
+async function runDatabaseHere(kind: DatabaseKind, databaseUrl: string): Promise<void> {
+  const sampler = new RssSampler();
+  const run: DatabaseRun = { ...(await runOn(kind, databaseUrl, sampler)), wholeRunPeakRssBytes: sampler.peak() };
+  sampler.stop();
+  await new Promise<void>((resolve, reject) => process.send!(run, (error: Error | null) => (error ? reject(error) : resolve())));
+}
+
+async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSampler): Promise<Omit<DatabaseRun, 'wholeRunPeakRssBytes'>> {
+  // Each phase's line says the peak so far, so a peak can be told to its phase.
+  const log = (message: string) => process.stdout.write(`[${kind}] ${message} (peak RSS so far ${megabytes(sampler.peak()).toFixed(0)} MB)\n`);
   sampler.mark();
   const started = performance.now();
   const fakes = await startFakes(SETTINGS.probe.latencyMs);
   const secrets = { ingest: randomBytes(24).toString('hex'), signing: randomBytes(24).toString('hex'), botToken: BENCH_BOT_TOKEN };
-  const config = loadConfig({
+  const env = {
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: databaseUrl,
@@ -113,7 +147,8 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     GENERIC_OAUTH_CLIENT_ID: 'bench-client',
     GENERIC_OAUTH_CLIENT_SECRET: randomBytes(24).toString('hex'),
     OAUTH_ALLOW_INSECURE_HTTP: 'true',
-  });
+  };
+  const config = loadConfig(env);
   let logLines = 0;
   // Kept so that a failed run can say what the app reported (the lines are scrubbed of secrets).
   const recentLogs: string[] = [];
@@ -128,7 +163,7 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const url = await app.start();
     // The benchmark runs each job itself; a scheduled fire in the middle would only add noise.
     await app.scheduler.stop();
-    const target: BenchTarget = { app, url, fakes, ingestSecret: secrets.ingest, signingSecret: secrets.signing, botToken: secrets.botToken };
+    const target: BenchTarget = { app, env, url, fakes, ingestSecret: secrets.ingest, signingSecret: secrets.signing, botToken: secrets.botToken };
 
     log(`ingest → chat.postMessage: ${SETTINGS.ingest.perSecond * SETTINGS.ingest.seconds} events at ${SETTINGS.ingest.perSecond}/s`);
     const ingest = await ingestToPost(target, SETTINGS.ingest);
@@ -136,8 +171,11 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const clicks = await clickToAck(target, ingest.incidents, SETTINGS.clicks);
     log(`probe sweep: ${SETTINGS.probe.connections} connections`);
     const probe = await probeSweep(target, SETTINGS.probe);
+    const peakRssThroughSweepBytes = sampler.peakSinceMark();
     log(`probe sweep: ${SETTINGS.probeSaturated.connections} connections at concurrency ${SETTINGS.probeSaturated.concurrency}`);
     const probeSaturated = await probeSweep(target, SETTINGS.probeSaturated);
+    log(`probe sweep by replica processes: ${SETTINGS.replicas.connections} connections with one, then two`);
+    const swept = await replicaSweeps(env, fakes, SETTINGS.replicas);
     log(`digests: ${SETTINGS.digest.channels} channels`);
     const digest = await digests(target, SETTINGS.digest);
     // Peak RSS is the app's under load; the randomized runs start two more replicas in this process.
@@ -148,7 +186,7 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const interleaved = await onFreshDatabase(kind, databaseUrl, (url) => interleavings(url, INTERLEAVING_SEEDS));
     const seconds = (performance.now() - started) / 1000;
     log(`done in ${seconds.toFixed(1)} s (${logLines} log lines)`);
-    return { kind, ingest, clicks, probe, probeSaturated, digest, interleavings: interleaved, peakRssBytes, seconds };
+    return { kind, ingest, clicks, probe, probeSaturated, replicaSweeps: swept, digest, interleavings: interleaved, peakRssThroughSweepBytes, peakRssBytes, seconds };
   } catch (error) {
     process.stderr.write(`[${kind}] the app's last log lines:\n${recentLogs.join('\n')}\n`);
     throw error;
@@ -200,7 +238,7 @@ async function dropSchema(url: URL): Promise<void> {
 
 const LABEL: Record<DatabaseKind, string> = { sqlite: 'SQLite', postgresql: 'PostgreSQL' };
 
-function renderReport(outcomes: Outcome[], peakRssBytes: number, totalSeconds: number): string {
+function renderReport(outcomes: Outcome[], totalSeconds: number): string {
   const runs = outcomes.filter((outcome): outcome is DatabaseRun => !('skipped' in outcome));
   const cell = (outcome: Outcome, show: (run: DatabaseRun) => string) => ('skipped' in outcome ? 'skipped' : show(outcome));
   const verdict = (passes: (run: DatabaseRun) => boolean) => {
@@ -214,7 +252,7 @@ function renderReport(outcomes: Outcome[], peakRssBytes: number, totalSeconds: n
   const p = (samples: number[], q: number) => percentile(samples, q);
   const ratio = (run: DatabaseRun, q: number) => p(run.clicks.oursMs, q) / p(run.clicks.bareMs, q);
   const digestTotal = (run: DatabaseRun) => run.digest.enqueueMs + run.digest.renderMs;
-  const { ingest, clicks, probe, probeSaturated, digest } = SETTINGS;
+  const { ingest, clicks, probe, probeSaturated, replicas, digest } = SETTINGS;
   const sweepCell = (result: ProbeResult) =>
     `${(result.wallMs / 1000).toFixed(2)} s vs ${(result.idealMs / 1000).toFixed(2)} s (${(result.wallMs / result.idealMs).toFixed(2)}×, ${result.maxInFlight} in flight at most)`;
 
@@ -241,14 +279,16 @@ function renderReport(outcomes: Outcome[], peakRssBytes: number, totalSeconds: n
       (run) => `${ms(run.digest.enqueueMs)} + ${ms(run.digest.renderMs)} = ${ms(digestTotal(run))}`,
       `< ${TARGETS.digestMs / 1000} s`, verdict((run) => digestTotal(run) < TARGETS.digestMs)),
     row('', 'the same digests delivered: kick → all at the fake Slack (informational)', (run) => ms(run.digest.deliverMs)),
-    row('5', 'peak RSS, sampled every 100 ms (from the start of the run on that database)', (run) => `${megabytes(run.peakRssBytes).toFixed(0)} MB`,
-      `< ${TARGETS.rssMb} MB`, verdict((run) => megabytes(run.peakRssBytes) < TARGETS.rssMb)),
+    row('5', `peak RSS of the database's own process (one Prisma engine), sampled every 100 ms from its start through the ${probe.connections.toLocaleString('en')}-connection sweep`, (run) => `${megabytes(run.peakRssThroughSweepBytes).toFixed(0)} MB`,
+      `≤ ${TARGETS.rssMb} MB`, verdict((run) => megabytes(run.peakRssThroughSweepBytes) <= TARGETS.rssMb)),
+    row('', 'the same through the sweep at concurrency 100 and the digests too (informational)', (run) => `${megabytes(run.peakRssBytes).toFixed(0)} MB`),
     row('6', 'randomized delivery over two replicas (late, repeated events; slow Slack with 429s; a replica killed mid-post): interleavings run / events / incidents / broke an invariant',
       (run) => `${run.interleavings.runs} / ${run.interleavings.events} / ${run.interleavings.incidents} / ${run.interleavings.broken.length}`,
       'none broken', verdict((run) => run.interleavings.broken.length === 0)),
+    ...replicaRows((id, what, show, target, result) => row(id, what, (run) => show(run.replicaSweeps), target, result), (passes) => verdict((run) => passes(run.replicaSweeps)), replicas, TARGETS.replicaSpeedup),
     ...runs.flatMap((run) => run.interleavings.broken.map((broken) => `${LABEL[run.kind]} seed ${broken.seed}: ${broken.violations.join('; ')}`)),
     '',
-    `Peak RSS over the whole run: ${megabytes(peakRssBytes).toFixed(0)} MB.`,
+    `Peak RSS of each database's process over its whole run, with the randomized runs' two replicas: ${runs.map((run) => `${LABEL[run.kind]} ${megabytes(run.wholeRunPeakRssBytes).toFixed(0)} MB`).join(', ')}.`,
     ...outcomes.filter((outcome): outcome is { kind: DatabaseKind; skipped: string } => 'skipped' in outcome).map((outcome) => `${LABEL[outcome.kind]} skipped: ${outcome.skipped}`),
     '',
   ];

@@ -3,16 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
 import type { ReconnectApp } from '../src/app';
-import type { Prisma } from '../src/db/client';
-import { saveSecrets, type Secrets } from '../src/db/credentials';
 import { runProbeSweep, type SweepCounts } from '../src/domain/probe';
 import { changeStatus } from '../src/domain/status-engine';
 import { runDigests } from '../src/jobs/digest';
 import { digestRenderer } from '../src/slack/delivery/digest';
 import { probeDepsFromCore } from '../src/app';
-import type { KeyRing } from '../src/lib/key-ring';
 import { signedHeaders } from '../src/lib/signature';
 import { BENCH_TEAM, type BenchFakes } from './fakes';
+import { seedProbeConnections } from './seed';
 import { wallClock } from './stats';
 import { translator } from '../src/slack/blocks/messages';
 
@@ -23,6 +21,8 @@ import { translator } from '../src/slack/blocks/messages';
 
 export interface BenchTarget {
   app: ReconnectApp;
+  /** The environment the app was configured from, for processes that join it on its database. */
+  env: Record<string, string>;
   url: string;
   fakes: BenchFakes;
   ingestSecret: string;
@@ -209,30 +209,10 @@ export async function probeSweep(
   target: BenchTarget,
   options: { connections: number; latencyMs: number; concurrency: number; perProviderConcurrency: number },
 ): Promise<ProbeResult> {
-  const prisma = target.app.core.db.prisma;
-  const due = new Date(Date.now() - 60_000);
   // Each sweep seeds connections of its own; earlier ones are no longer due.
   sweepRuns += 1;
-  // A chunk at a time: seeding is the benchmark's work, and its memory would count as the app's.
-  for (let start = 0; start < options.connections; start += CHUNK) {
-    const connections = Array.from({ length: Math.min(CHUNK, options.connections - start) }, (_, offset) => ({
-      id: randomUUID(),
-      teamId: BENCH_TEAM.id,
-      provider: 'generic_oauth2',
-      kind: 'integration',
-      name: `Warehouse ${pad(start + offset)}`,
-      externalAccountId: `acct_bench_${sweepRuns}_${pad(start + offset)}`,
-      channelId: 'C0PROBE0001',
-      nextProbeAt: due,
-    }));
-    await prisma.connection.createMany({ data: connections });
-    const credentials = await Promise.all(
-      connections.map((connection) =>
-        sealedCredential(target.app.core.keyRing, connection, { accessToken: `at_seed_${connection.id}`, refreshToken: `rt_seed_${connection.id}`, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
-      ),
-    );
-    await prisma.credential.createMany({ data: credentials });
-  }
+  await seedProbeConnections({ databaseUrl: target.env.DATABASE_URL!, encryptionKeys: target.env.ENCRYPTION_KEYS!, connections: options.connections, tag: `sweep${sweepRuns}` });
+  await target.fakes.resetTokenStats();
 
   const base = probeDepsFromCore(target.app.core);
   const deps = { ...base, settings: { ...base.settings, concurrency: options.concurrency, perProviderConcurrency: options.perProviderConcurrency } };
@@ -241,25 +221,6 @@ export async function probeSweep(
   const wallMs = performance.now() - started;
   if (counts.ok !== options.connections) throw new Error(`probe sweep: expected ${options.connections} ok, got ${JSON.stringify(counts)}`);
   return { wallMs, idealMs: (options.connections * options.latencyMs) / options.concurrency, counts, maxInFlight: (await target.fakes.tokenStats()).maxInFlight };
-}
-
-interface CredentialRow {
-  connectionId: string;
-  keyId: string;
-  ciphertext: string;
-  accessTokenExpiresAt: Date | null;
-}
-
-/**
- * saveSecrets seals with the row's own additional data (connection id and provider); recording the row it
- * would upsert lets thousands go in through createMany with exactly the stored format.
- */
-async function sealedCredential(keyRing: KeyRing, connection: { id: string; provider: string }, secrets: Secrets): Promise<CredentialRow> {
-  let row: CredentialRow | undefined;
-  const recorder = { credential: { upsert: async ({ create }: { create: CredentialRow }) => void (row = create) } };
-  await saveSecrets(recorder as unknown as Prisma, keyRing, connection, secrets);
-  if (!row) throw new Error('saveSecrets wrote no credential');
-  return row;
 }
 
 // ---- 4. digests --------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { oauthClientFor, type Config } from './config';
 import { openDatabase, type Database } from './db/client';
@@ -57,6 +59,8 @@ export interface AppOptions {
 
 export interface Core {
   config: Config;
+  /** Names this process in what it claims in the database: host, process id and a random part, as two apps may share a process. */
+  replica: string;
   clock: Clock;
   logger: Logger;
   secrets: SecretRegistry;
@@ -111,6 +115,7 @@ export async function createCore(config: Config, options: AppOptions = {}): Prom
   };
   return {
     config,
+    replica: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     clock,
     logger,
     secrets,
@@ -293,11 +298,12 @@ export function probeDepsFromCore(core: Core): ProbeDeps {
   const { config } = core;
   return {
     prisma: core.db.prisma,
+    replica: core.replica,
     clock: core.clock,
     keyRing: core.keyRing,
     catalog: core.catalog,
     engine: core.engine,
-    logger: core.logger.child({ job: 'probe' }),
+    logger: core.logger.child({ job: 'probe', replica: core.replica }),
     metrics: core.metrics,
     settings: {
       ...config.probe,

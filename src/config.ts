@@ -122,6 +122,8 @@ const envSchema = z.object({
   PROBE_CONCURRENCY: positiveInt(20),
   PROBE_PROVIDER_CONCURRENCY: positiveInt(5),
   PROBE_TIMEOUT_MS: positiveInt(10_000),
+  /** How long a sweep's hold on a connection lasts unless renewed; renewed every third of it while the sweep runs. */
+  PROBE_LEASE_SECONDS: z.coerce.number().int().min(3).default(60),
   DEGRADED_AFTER_FAILURES: positiveInt(3),
   FLAP_WINDOW_MINUTES: nonNegativeInt(30),
   BURST_WINDOW_SECONDS: nonNegativeInt(60),
@@ -200,7 +202,7 @@ export interface Config {
   };
   genericApiKey?: { name: string; kind: ConnectionKind; probeUrl: string; header: string; accountClaim: string };
   allowInsecureHttp: boolean;
-  probe: { intervalMinutes: number; concurrency: number; perProviderConcurrency: number; timeoutMs: number };
+  probe: { intervalMinutes: number; concurrency: number; perProviderConcurrency: number; timeoutMs: number; leaseSeconds: number };
   degradedAfterFailures: number;
   flapWindowMinutes: number;
   /** Drops of one workspace and channel within this many seconds share one alert; 0 turns grouping off. */
@@ -370,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.PROBE_CONCURRENCY,
       perProviderConcurrency: e.PROBE_PROVIDER_CONCURRENCY,
       timeoutMs: e.PROBE_TIMEOUT_MS,
+      leaseSeconds: e.PROBE_LEASE_SECONDS,
     },
     degradedAfterFailures: e.DEGRADED_AFTER_FAILURES,
     flapWindowMinutes: e.FLAP_WINDOW_MINUTES,

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqliteClient } from '../generated/sqlite/client';
-import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
+import type { PrismaClient as PostgresClient } from '../generated/postgresql/client';
 import { describeDatabase, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from './database-url';
+import { attachDriver } from './driver';
 import { isOpeningError } from './errors';
 import { migrate, type MigrationResult } from './migrate';
 
@@ -49,7 +47,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       throw error;
     }
   }
-  const prisma = createClient(target, options.poolSize ?? 10);
+  const prisma = await createClient(target, options.poolSize ?? 10);
   try {
     await prisma.$queryRawUnsafe('SELECT 1');
     // WAL (set by the migration runner) with synchronous=NORMAL syncs at checkpoints, not at every commit:
@@ -60,15 +58,26 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await prisma.$disconnect().catch(() => undefined);
     throw new DatabaseUnavailableError(description, error);
   }
-  return { prisma, kind: target.kind, target, description, migrations, close: () => prisma.$disconnect() };
+  const driver = await attachDriver(prisma, target);
+  const close = async () => {
+    await prisma.$disconnect();
+    await driver.close();
+  };
+  return { prisma, kind: target.kind, target, description, migrations, close };
 }
 
-function createClient(target: DatabaseTarget, poolSize: number): Prisma {
+/**
+ * Only the configured database's client and adapter are loaded: each client carries its own query
+ * compiler, and a process that loaded both would hold about 10 MB more for nothing.
+ */
+async function createClient(target: DatabaseTarget, poolSize: number): Promise<Prisma> {
   if (target.kind === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
+    const [{ PrismaBetterSQLite3 }, { PrismaClient: SqliteClient }] = await Promise.all([import('@prisma/adapter-better-sqlite3'), import('../generated/sqlite/client')]);
     const adapter = new PrismaBetterSQLite3({ url: target.file, timeout: 10_000 });
     return new SqliteClient({ adapter }) as unknown as Prisma;
   }
+  const [{ PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([import('@prisma/adapter-pg'), import('../generated/postgresql/client')]);
   const adapter = new PrismaPg(
     {
       connectionString: target.connectionString,

@@ -116,12 +116,13 @@ export interface ProbeCheck {
 
 /**
  * Records probe bookkeeping for connections still in `expectedStatus` (a sweep batches the healthy ones)
- * and returns how many were written; one that changed status meanwhile is left alone. A plain statement:
- * Prisma would wrap a model `updateMany` in a transaction of its own.
+ * and returns how many were written; one that changed status meanwhile is left alone, held until the
+ * sweep's lease runs out. A plain statement: Prisma would wrap a model `updateMany` in a transaction of its own.
  */
 export async function recordProbeChecks(db: Client, connectionIds: string[], expectedStatus: ConnectionStatus, check: ProbeCheck, now: Date): Promise<number> {
   if (connectionIds.length === 0) return 0;
-  const changes = [sql`"nextProbeAt" = ${check.nextProbeAt}`, sql`"updatedAt" = ${now}`];
+  // Recorded, the connection is no longer held: its next probe is due when nextProbeAt says.
+  const changes = [sql`"nextProbeAt" = ${check.nextProbeAt}`, sql`"probeLeaseUntil" = NULL`, sql`"updatedAt" = ${now}`];
   if (check.checkedAt) changes.push(sql`"lastCheckedAt" = ${check.checkedAt}`);
   if (check.outcome === 'success') changes.push(sql`"lastSuccessAt" = ${check.checkedAt ?? now}`, sql`"consecutiveFailures" = 0`);
   if (check.outcome === 'failure') changes.push(sql`"consecutiveFailures" = "consecutiveFailures" + 1`);
@@ -159,32 +160,46 @@ export async function swapStatus(db: Client, expected: Pick<ConnectionRow, 'id' 
   return row ?? null;
 }
 
-/** Only these are probed: an auth problem waits for a person, a disabled connection for an admin. */
-const dueForProbe = (now: Date) => ({ status: { in: ['connected', 'degraded'] }, nextProbeAt: { lte: now } });
+/**
+ * Due for a probe: connected or degraded (an auth problem waits for a person, a disabled connection for
+ * an admin), its next probe come, and held by no sweep.
+ */
+const dueForProbe = (dueBy: Date, now: Date) =>
+  sql`"status" IN ('connected', 'degraded') AND "nextProbeAt" <= ${dueBy} AND ("probeLeaseUntil" IS NULL OR "probeLeaseUntil" < ${now})`;
 
-/** Keyset page of due connections on (nextProbeAt, id), most overdue first. */
-export function dueConnectionPage(prisma: Prisma, now: Date, after: { nextProbeAt: Date; id: string } | undefined, take: number) {
-  return prisma.connection.findMany({
-    where: {
-      ...dueForProbe(now),
-      ...(after ? { OR: [{ nextProbeAt: { gt: after.nextProbeAt } }, { nextProbeAt: after.nextProbeAt, id: { gt: after.id } }] } : {}),
-    },
-    orderBy: [{ nextProbeAt: 'asc' }, { id: 'asc' }],
-    take,
-    select: { id: true, nextProbeAt: true },
-  });
+/** One sweep's claim: who sweeps (a replica) and when the sweep started, which tells its claims apart. */
+export interface ProbeClaim {
+  by: string;
+  at: Date;
 }
 
 /**
- * Moves the next probe of rows that are still due to `until`, in one statement, so sweeps that overlap
- * (one outlasts its minute and another replica takes the next fire) never probe a connection twice: two
- * refreshes of one rotating refresh token would make the loser's look revoked. Every probe result
- * overwrites the claim; a replica that dies mid-sweep leaves its rows due again once `until` passes.
+ * Claims up to `take` connections due by `dueBy`, most overdue first, for this sweep until `leaseUntil`,
+ * in one statement, and returns them. Every replica sweeps at once: the due condition is checked again
+ * on the row being claimed, so two sweeps never both win one (Postgres re-checks a row another
+ * statement held; SQLite runs one writer at a time). A sweep that waited for another's claim can come
+ * back empty-handed while connections are still due; anyDueForProbe tells it to look again.
  */
-export async function claimDueConnections(prisma: Prisma, ids: string[], now: Date, until: Date): Promise<Connection[]> {
-  if (ids.length === 0) return [];
-  const rows = await prisma.connection.updateManyAndReturn({ where: { id: { in: ids }, ...dueForProbe(now) }, data: { nextProbeAt: until } });
-  return rows.map(toConnection);
+export async function claimDueConnections(prisma: Prisma, claim: ProbeClaim, window: { dueBy: Date; now: Date; leaseUntil: Date; take: number }): Promise<Connection[]> {
+  const due = dueForProbe(window.dueBy, window.now);
+  const rows = await prisma.$queryRaw<ConnectionRow[]>`
+    UPDATE "Connection" SET "probeClaimedBy" = ${claim.by}, "probeClaimedAt" = ${claim.at}, "probeLeaseUntil" = ${window.leaseUntil}
+    WHERE "id" IN (SELECT "id" FROM "Connection" WHERE ${due} ORDER BY "nextProbeAt", "id" LIMIT ${window.take})
+      AND ${due}
+    RETURNING *`;
+  return rows.sort((a, b) => a.nextProbeAt.getTime() - b.nextProbeAt.getTime() || (a.id < b.id ? -1 : 1)).map(toConnection);
+}
+
+export async function anyDueForProbe(prisma: Prisma, dueBy: Date, now: Date): Promise<boolean> {
+  const rows = await prisma.$queryRaw<unknown[]>`SELECT 1 FROM "Connection" WHERE ${dueForProbe(dueBy, now)} LIMIT 1`;
+  return rows.length > 0;
+}
+
+/** Extends this sweep's hold on the connections it claimed and has not recorded yet; returns how many. */
+export async function renewProbeClaims(prisma: Prisma, claim: ProbeClaim, leaseUntil: Date): Promise<number> {
+  return prisma.$executeRaw`
+    UPDATE "Connection" SET "probeLeaseUntil" = ${leaseUntil}
+    WHERE "probeLeaseUntil" IS NOT NULL AND "probeClaimedBy" = ${claim.by} AND "probeClaimedAt" = ${claim.at}`;
 }
 
 /** The credentials just proved to work (a completed reauthorization): the failure count starts over. */

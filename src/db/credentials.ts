@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyRing, Sealed } from '../lib/key-ring';
 import type { Prisma, Tx } from './client';
+import { driverOf, type SqlValue } from './driver';
 
 /**
  * The only module that reads or writes secrets of a connection. Values are sealed with the connection
@@ -87,49 +88,66 @@ export async function credentialFacts(db: Client, connectionId: string): Promise
 /**
  * Refresh-token rotation: store the newest tokens only if nobody else refreshed since `version` was
  * read, so two replicas refreshing at once can't overwrite a newer refresh token with an older one.
- * A plain statement: a probe sweep runs it once per connection, and Prisma would wrap a model
- * `updateMany` in a transaction of its own.
+ * One statement through the driver (src/db/driver.ts): a probe sweep runs it once per connection. With
+ * `releasing`, the same statement gives back the refresh lock if that take still holds it (see
+ * takeRefreshLock).
  */
 export async function replaceSecretsIfVersion(
-  db: Client,
+  prisma: Prisma,
   keyRing: KeyRing,
   connection: { id: string; provider: string },
   version: number,
   secrets: Secrets,
   /** For a refresh: when the credentials API did it, and a hard expiry it restated (LinkedIn's remaining lifetime, Microsoft's idle window). */
   refreshed?: { at?: Date; hardExpiry?: { at: Date; kind: string } },
+  releasing?: string,
 ): Promise<boolean> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
-  const accessTokenExpiresAt = secrets.expiresAt ? new Date(secrets.expiresAt) : null;
-  const updated = await db.$executeRaw`
-    UPDATE "Credential" SET "keyId" = ${sealed.keyId}, "ciphertext" = ${sealed.ciphertext},
-      "accessTokenExpiresAt" = ${accessTokenExpiresAt}, "version" = ${version + 1}, "updatedAt" = ${new Date()}
-    WHERE "connectionId" = ${connection.id} AND "version" = ${version}`;
-  if (updated !== 1) return false;
-  if (refreshed?.at || refreshed?.hardExpiry) {
-    const data = {
-      ...(refreshed.at ? { refreshedAt: refreshed.at } : {}),
-      ...(refreshed.hardExpiry ? { hardExpiresAt: refreshed.hardExpiry.at, hardExpiryKind: refreshed.hardExpiry.kind } : {}),
-    };
-    await db.credential.updateMany({ where: { connectionId: connection.id, version: version + 1 }, data });
+  const columns: Record<string, SqlValue> = {
+    keyId: sealed.keyId,
+    ciphertext: sealed.ciphertext,
+    accessTokenExpiresAt: secrets.expiresAt ? new Date(secrets.expiresAt) : null,
+    version: version + 1,
+    updatedAt: new Date(),
+  };
+  if (refreshed?.at) columns.refreshedAt = refreshed.at;
+  if (refreshed?.hardExpiry) Object.assign(columns, { hardExpiresAt: refreshed.hardExpiry.at, hardExpiryKind: refreshed.hardExpiry.kind });
+  const params = Object.values(columns);
+  const changes = Object.keys(columns).map((column, i) => `"${column}" = $${i + 1}`);
+  if (releasing) {
+    params.push(releasing);
+    // SET reads the row as it was: the lock is cleared only where this take still holds it.
+    const held = `"refreshLockOwner" = $${params.length}`;
+    changes.push(`"refreshLockUntil" = CASE WHEN ${held} THEN NULL ELSE "refreshLockUntil" END`, `"refreshLockOwner" = CASE WHEN ${held} THEN NULL ELSE "refreshLockOwner" END`);
   }
-  return true;
+  params.push(connection.id, version);
+  const sql = `UPDATE "Credential" SET ${changes.join(', ')} WHERE "connectionId" = $${params.length - 1} AND "version" = $${params.length}`;
+  return (await driverOf(prisma).execute(sql, params)) === 1;
+}
+
+/** A lock take: the token that proves it, and the credential as it was when the lock was taken. */
+export interface RefreshLock {
+  owner: string;
+  credential: SealedCredential;
 }
 
 /**
  * Takes the right to refresh this credential until `until`, across replicas, and returns the token that
- * proves it, or null while another holds it. Rotating providers (Salesforce, Microsoft) must never see
- * one refresh token twice. A holder that ran past `until` (a crashed replica, a provider that answers
- * slowly) can be taken over; the token keeps it from releasing its successor's lock and tells it that
- * it lost its own.
+ * proves it with the credential as it now is, or null while another holds it. Rotating providers
+ * (Salesforce, Microsoft) must never see one refresh token twice. A holder that ran past `until` (a
+ * crashed replica, a provider that answers slowly) can be taken over; the token keeps it from releasing
+ * its successor's lock and tells it that it lost its own. Taking and reading are one statement through
+ * the driver, as this runs once per probe.
  */
-export async function takeRefreshLock(db: Client, connectionId: string, now: Date, until: Date): Promise<string | null> {
+export async function takeRefreshLock(prisma: Prisma, connectionId: string, now: Date, until: Date): Promise<RefreshLock | null> {
   const owner = randomUUID();
-  const { count } = await db.credential.updateMany({
-    where: { connectionId, OR: [{ refreshLockUntil: null }, { refreshLockUntil: { lt: now } }] },
-    data: { refreshLockUntil: until, refreshLockOwner: owner },
-  });
-  return count === 1 ? owner : null;
+  const [row] = await driverOf(prisma).query<SealedCredential>(
+    `UPDATE "Credential" SET "refreshLockUntil" = $1, "refreshLockOwner" = $2
+     WHERE "connectionId" = $3 AND ("refreshLockUntil" IS NULL OR "refreshLockUntil" < $4)
+     RETURNING "connectionId", "keyId", "ciphertext", "version", "refreshedAt"`,
+    [until, owner, connectionId, now],
+  );
+  return row ? { owner, credential: row } : null;
 }
 
 /** Whether `owner` still holds the lock: nobody took it over, though its time may have run out. */
@@ -137,8 +155,8 @@ export async function holdsRefreshLock(db: Client, connectionId: string, owner: 
   return (await db.credential.count({ where: { connectionId, refreshLockOwner: owner } })) === 1;
 }
 
-export async function releaseRefreshLock(db: Client, connectionId: string, owner: string): Promise<void> {
-  await db.credential.updateMany({ where: { connectionId, refreshLockOwner: owner }, data: { refreshLockUntil: null, refreshLockOwner: null } });
+export async function releaseRefreshLock(prisma: Prisma, connectionId: string, owner: string): Promise<void> {
+  await driverOf(prisma).execute(`UPDATE "Credential" SET "refreshLockUntil" = NULL, "refreshLockOwner" = NULL WHERE "connectionId" = $1 AND "refreshLockOwner" = $2`, [connectionId, owner]);
 }
 
 export async function loadSecrets(

@@ -1,4 +1,4 @@
-import { holdsRefreshLock, loadSecrets, releaseRefreshLock, replaceSecretsIfVersion, takeRefreshLock, type Secrets, type StoredSecrets } from '../db/credentials';
+import { holdsRefreshLock, loadSecrets, openCredential, releaseRefreshLock, replaceSecretsIfVersion, takeRefreshLock, type Secrets, type StoredSecrets } from '../db/credentials';
 import type { Prisma } from '../db/client';
 import type { Connection } from '../db/connections';
 import type { Clock } from '../lib/clock';
@@ -23,6 +23,8 @@ export interface RefreshDeps {
   clock: Clock;
   keyRing: KeyRing;
   logger: Logger;
+  /** Called once the provider granted the refresh, before the tokens are stored (a sweep's provider slot goes on to the next probe). */
+  answered?: () => void;
 }
 
 /** Re-encryption or another writer can bump the credential version between our read and write. */
@@ -46,13 +48,14 @@ export async function refreshStored(
   const now = deps.clock.now();
   const lock = await takeRefreshLock(deps.prisma, connection.id, now, new Date(now.getTime() + REFRESH_LOCK_MS));
   if (!lock) return REFRESH_BUSY;
+  let held = true;
   try {
     // The lock may have been free because another caller just refreshed: their tokens are the current ones.
-    let used = (await loadSecrets(deps.prisma, deps.keyRing, connection)) ?? stored;
+    let used = lock.credential.version === stored.version ? stored : openCredential(deps.keyRing, connection, lock.credential);
     if (used.secrets.refreshToken !== stored.secrets.refreshToken && used.secrets.accessToken) return ok(tokenSetOf(used.secrets));
     const present = (secrets: StoredSecrets) => refreshAccessToken({ provider, client, refreshToken: secrets.secrets.refreshToken!, ...http });
     let refreshed = await present(used);
-    if (!refreshed.ok && refreshed.error.classification === 'needs_reauth' && (await holdsRefreshLock(deps.prisma, connection.id, lock))) {
+    if (!refreshed.ok && refreshed.error.classification === 'needs_reauth' && (await holdsRefreshLock(deps.prisma, connection.id, lock.owner))) {
       // Refused because it was superseded while we presented it (by a reauthorization, or by a late
       // finisher whose lock we took over): the newest refresh token decides.
       const latest = await loadSecrets(deps.prisma, deps.keyRing, connection);
@@ -61,14 +64,20 @@ export async function refreshStored(
         refreshed = await present(used);
       }
     }
-    if (refreshed.ok) return ok(await storeRefreshedTokens(deps, connection, used, refreshed.value, by));
+    if (refreshed.ok) {
+      // Nothing more is asked of the provider: the caller's slot for it can go while the tokens are stored.
+      deps.answered?.();
+      const kept = await storeRefreshedTokens(deps, connection, used, refreshed.value, by, lock.owner);
+      held = !kept.released;
+      return ok(kept.tokens);
+    }
     // Our lock ran out while the provider took its time, and the caller who took it over presented the
     // same refresh token: at a rotating provider the second to arrive is refused, which says nothing
     // about the grant. The holder's answer does; ours counts as "someone else is refreshing".
-    if (!(await holdsRefreshLock(deps.prisma, connection.id, lock))) return REFRESH_BUSY;
+    if (!(await holdsRefreshLock(deps.prisma, connection.id, lock.owner))) return REFRESH_BUSY;
     return err(refreshed.error);
   } finally {
-    await releaseRefreshLock(deps.prisma, connection.id, lock);
+    if (held) await releaseRefreshLock(deps.prisma, connection.id, lock.owner);
   }
 }
 
@@ -90,16 +99,26 @@ function tokenSetOf(secrets: Secrets): TokenSet {
  * as recent (the caller who took over our expired lock): ours are dropped and the caller gets theirs,
  * so a late finisher never puts older tokens over newer ones.
  */
-async function storeRefreshedTokens(deps: RefreshDeps, connection: Connection, used: StoredSecrets, tokens: TokenSet, by: 'probe' | 'credentials_api'): Promise<TokenSet> {
+async function storeRefreshedTokens(
+  deps: RefreshDeps,
+  connection: Connection,
+  used: StoredSecrets,
+  tokens: TokenSet,
+  by: 'probe' | 'credentials_api',
+  lockOwner: string,
+): Promise<{ tokens: TokenSet; released: boolean }> {
   // Only the credentials API's refreshes are recorded: the probe skips a grant one of them just proved.
   const refreshed = { ...(by === 'credentials_api' ? { at: deps.clock.now() } : {}), ...(tokens.hardExpiry ? { hardExpiry: tokens.hardExpiry } : {}) };
   let base = used;
   for (let attempt = 0; attempt < STORE_ATTEMPTS; attempt += 1) {
-    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens), refreshed)) return tokens;
+    // Storing gives the lock back in the same statement: one write per refresh instead of two.
+    if (await replaceSecretsIfVersion(deps.prisma, deps.keyRing, connection, base.version, withTokens(base.secrets, tokens), refreshed, lockOwner)) {
+      return { tokens, released: true };
+    }
     const latest = await loadSecrets(deps.prisma, deps.keyRing, connection);
     if (!latest || !sameTokens(latest.secrets, used.secrets)) {
       deps.logger.info('refreshed tokens not stored: newer ones were stored meanwhile', { connectionId: connection.id });
-      return latest?.secrets.accessToken ? tokenSetOf(latest.secrets) : tokens;
+      return { tokens: latest?.secrets.accessToken ? tokenSetOf(latest.secrets) : tokens, released: false };
     }
     base = latest;
   }

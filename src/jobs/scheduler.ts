@@ -4,7 +4,8 @@ import type { DatabaseRunCoordinator } from './run-coordinator';
 
 /**
  * Every scheduled job is `schedule(name, expression, run)` around a `run` function that tests call
- * directly. Fires are coordinated through the database so each runs on one replica only.
+ * directly. Fires are coordinated through the database so each runs on one replica only, unless the job
+ * shares its work out itself (`everyReplica`: the probe sweep claims its connections a page at a time).
  */
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
@@ -15,7 +16,7 @@ export class Scheduler {
     private readonly logger: Logger,
   ) {}
 
-  schedule(name: string, expression: string, run: () => Promise<unknown>): void {
+  schedule(name: string, expression: string, run: () => Promise<unknown>, options: { everyReplica?: boolean } = {}): void {
     const task = createTask(
       expression,
       async () => {
@@ -31,7 +32,7 @@ export class Scheduler {
           this.running.delete(work);
         }
       },
-      { name, noOverlap: true, distributed: true, runCoordinator: this.coordinator, unref: true },
+      { name, noOverlap: true, unref: true, ...(options.everyReplica ? {} : { distributed: true, runCoordinator: this.coordinator }) },
     );
     this.tasks.push(task);
   }

@@ -1,16 +1,25 @@
-/** Counting semaphore; a released slot passes straight to the longest waiter. */
+/**
+ * Counting semaphore; a released slot passes straight to the longest waiter. `work` may give its slot
+ * back before it finishes (`release`), for the part of it the limit is not about.
+ */
 class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: (release: () => void) => Promise<T>): Promise<T> {
     await this.acquire();
-    try {
-      return await work();
-    } finally {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
       this.release();
+    };
+    try {
+      return await work(release);
+    } finally {
+      release();
     }
   }
 
@@ -44,8 +53,15 @@ export class KeyedLimiter {
     this.overall = new Semaphore(concurrency);
   }
 
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.slotsFor(key).run(() => this.overall.run(work));
+  run<T>(key: string, work: (release: () => void) => Promise<T>): Promise<T> {
+    return this.slotsFor(key).run((releaseKey) =>
+      this.overall.run((releaseOverall) =>
+        work(() => {
+          releaseOverall();
+          releaseKey();
+        }),
+      ),
+    );
   }
 
   private slotsFor(key: string): Semaphore {

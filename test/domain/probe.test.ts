@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCore, type Core } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import type { Connection } from '../../src/db/connections';
+import { claimDueConnections, type Connection } from '../../src/db/connections';
 import { loadSecrets, reencryptSecrets, saveSecrets } from '../../src/db/credentials';
 import { createConnection, disableConnection } from '../../src/domain/connections';
 import { checkNow, runProbeSweep, type ProbeDeps, type ProbeSettings } from '../../src/domain/probe';
@@ -10,7 +10,7 @@ import { probeDepsFromCore } from '../../src/app';
 import { minutesFrom, startOfMinute } from '../../src/lib/clock';
 import { KeyRing } from '../../src/lib/key-ring';
 import { refreshAccessToken } from '../../src/oauth';
-import { FakeClock } from '../support/clock';
+import { FakeClock, ShiftedClock } from '../support/clock';
 import { databaseKinds, dropDatabase, freshDatabaseUrl, truncateAll } from '../support/databases';
 import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from '../fakes/fake-oauth-provider';
 import { waitFor } from '../support/wait';
@@ -313,6 +313,54 @@ for (const { kind, skip } of databaseKinds()) {
         expect(first.ok + second.ok).toBe(10);
         expect(tokenRequests()).toHaveLength(10);
       });
+
+      it('records which replica claimed each connection and when, and lets go of it once the result is recorded', async () => {
+        const { connection } = await addOAuthConnection();
+
+        expect(await sweep()).toEqual({ ...NO_RESULTS, probed: 1, ok: 1 });
+
+        expect(await row(connection)).toMatchObject({ probeClaimedBy: core.replica, probeClaimedAt: clock.now(), probeLeaseUntil: null, lastCheckedAt: clock.now() });
+      });
+
+      it('leaves the connections another replica holds until its hold runs out (it died mid-sweep), then probes each of them once', async () => {
+        const connections = [];
+        for (let i = 0; i < 3; i += 1) connections.push(await addOAuthConnection());
+        const dead = { by: 'replica-that-died', at: clock.now() };
+        const held = await claimDueConnections(prisma(), dead, { dueBy: clock.now(), now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), take: 2 });
+        expect(held).toHaveLength(2);
+
+        expect(await sweep()).toEqual({ ...NO_RESULTS, probed: 1, ok: 1 });
+        for (const connection of held) expect(await row(connection)).toMatchObject({ probeClaimedBy: dead.by, lastCheckedAt: null });
+
+        clock.advance(60_001);
+        expect(await sweep()).toEqual({ ...NO_RESULTS, probed: 2, ok: 2 });
+
+        for (const connection of held) expect(await row(connection)).toMatchObject({ probeClaimedBy: core.replica, probeLeaseUntil: null, lastCheckedAt: clock.now() });
+        const refreshed = tokenRequests().map((request) => request.form.refresh_token);
+        expect(refreshed.sort()).toEqual(connections.map(({ tokens }) => tokens.refreshToken).sort());
+      });
+
+      it('renews its hold while a probe outlasts the lease, so another replica sweeping meanwhile takes nothing', async () => {
+        for (let i = 0; i < 2; i += 1) await addOAuthConnection();
+        // Real time: the hold is renewed on a timer. One probe at a time, each longer than the 3 s lease.
+        const live = (replica: string): ProbeDeps => ({ ...deps({ leaseSeconds: 3, concurrency: 1, perProviderConcurrency: 1 }), replica, clock: new ShiftedClock() });
+        oauth.latency(3_500);
+
+        const first = runProbeSweep(live('replica-a'));
+        await waitFor(() => tokenRequests().length === 1, 5_000, 10);
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
+        const second = await runProbeSweep(live('replica-b'));
+        oauth.latency(0);
+
+        expect(second).toEqual(NO_RESULTS);
+        expect(await first).toEqual({ ...NO_RESULTS, probed: 2, ok: 2 });
+        expect(tokenRequests()).toHaveLength(2);
+        const rows = await prisma().connection.findMany();
+        expect(rows.map((connection) => [connection.probeClaimedBy, connection.probeLeaseUntil])).toEqual([
+          ['replica-a', null],
+          ['replica-a', null],
+        ]);
+      }, 20_000);
 
       it('holds the per-provider limit while other providers use the remaining slots', async () => {
         for (let i = 0; i < 12; i += 1) {

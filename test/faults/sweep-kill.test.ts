@@ -15,17 +15,17 @@ import { waitFor } from '../support/wait';
  * PostgreSQL database. The provider rotates refresh tokens and takes a spent one as a sign of theft
  * (RFC 9700 §4.14.2): presenting a token twice would revoke the grant, and the connection would wrongly
  * need reauthorization. So each claimed connection must be probed by one replica only, and the dead
- * replica's claimed connections must come due again once its claim (PROBE_INTERVAL_MINUTES) runs out.
+ * replica's claimed connections must come due again once its hold on them (PROBE_LEASE_SECONDS, renewed
+ * only while its sweep runs) runs out.
  *
  * To kill at a known point, the provider stops answering just before the kill: the dead replica's last
  * refreshes reach the provider but are never carried out, as if lost on the way. Every refresh the
  * provider did carry out was answered to a replica that stored the new token. (A refresh carried out
  * but never answered can't be recovered by any client of a strictly rotating provider; that is left out.)
  *
- * node-cron fires on minute boundaries: the test waits for the next one (at most a minute), kills the
- * sweeping replica a second in, and waits for the survivor's sweep after the claim has run out: one
- * minute later if the survivor's fire started a few milliseconds later than the dead replica's did,
- * else two (see the known bug at the end).
+ * node-cron fires on minute boundaries: the test waits for the next one (at most a minute). Both replicas
+ * sweep at that fire, and the first to claim takes all the connections (fewer than a page); it is killed
+ * a second in, and the survivor's sweep at the next fire, after the hold has run out, takes them over.
  */
 
 const TEAM = FAKE_SLACK_DEFAULTS.team.id;
@@ -36,6 +36,8 @@ const CONCURRENCY = 4;
 const TOKEN_LATENCY_MS = 150;
 /** Refreshes carried out before the provider stops answering. */
 const REFRESHED_BEFORE_KILL = 12;
+/** Shorter than the minute between fires, so the survivor's next sweep finds the dead replica's hold over. */
+const LEASE_SECONDS = 30;
 const MINUTE_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,7 +50,7 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
   let databaseUrl: string;
   let db: Database | undefined;
   const replicas: ReplicaProcess[] = [];
-  /** The sweep's fire and when the dead replica's claim ends, for the known-bug test below. */
+  /** The sweep's fire and when the dead replica's hold ends, for the second test. */
   let sweptAt: number | undefined;
   let claimedUntil: number | undefined;
 
@@ -63,6 +65,7 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
       PROBE_INTERVAL_MINUTES: '1',
       PROBE_CONCURRENCY: String(CONCURRENCY),
       PROBE_PROVIDER_CONCURRENCY: String(CONCURRENCY),
+      PROBE_LEASE_SECONDS: String(LEASE_SECONDS),
       ...genericOAuthEnv(provider),
     };
     await startReplicas(2, { databaseUrl, slackUrl: slack.url, env }, replicas);
@@ -120,7 +123,7 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
 
     // The dead replica stored the new token of every refresh it was answered (whether it had also recorded
     // those probes depends on how it batches its bookkeeping); every connection it had not recorded stays
-    // claimed by it for PROBE_INTERVAL_MINUTES.
+    // held in its name until its hold runs out.
     const keyRing = new KeyRing([{ id: 'k1', key: Buffer.from(TEST_SECRETS.encryptionKey, 'base64') }]);
     const storedRefreshToken = async (connection: { id: string; provider: string }) => (await loadSecrets(prisma, keyRing, connection))!.secrets.refreshToken!;
     const afterKill = await prisma.connection.findMany();
@@ -128,13 +131,14 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
     expect(rotatedByVictim).toHaveLength(carriedOutBeforeKill);
     const unrecorded = afterKill.filter((connection) => connection.lastCheckedAt === null);
     expect(unrecorded.length).toBeGreaterThanOrEqual(CONNECTIONS - carriedOutBeforeKill);
-    claimedUntil = Math.min(...unrecorded.map((connection) => connection.nextProbeAt.getTime()));
-    expect(claimedUntil).toBeGreaterThanOrEqual(sweepAt.getTime() + MINUTE_MS);
+    const victimName = String(logLines(victim).find((line) => line.msg === 'probe ok')!.replica);
+    expect(unrecorded.filter((connection) => connection.probeClaimedBy !== victimName || connection.probeLeaseUntil === null)).toEqual([]);
+    claimedUntil = Math.max(...unrecorded.map((connection) => connection.probeLeaseUntil!.getTime()));
     sweptAt = sweepAt.getTime();
 
-    // The survivor's sweep at the first boundary after the claim ends (one or two minutes after the kill).
+    // The survivor's sweep at the first boundary after the hold ends (the next one).
     const recovered = async () => (await prisma.connection.count({ where: { lastCheckedAt: { gte: sweepAt } } })) === CONNECTIONS;
-    await waitFor(recovered, sweepAt.getTime() + 2 * MINUTE_MS + 30_000 - Date.now(), 250);
+    await waitFor(recovered, sweepAt.getTime() + MINUTE_MS + 30_000 - Date.now(), 250);
     await stopReplica(survivor);
     expect(survivor.process.exitCode).toBe(0);
     expect(refreshes.filter((request) => request.path !== '/token' || request.form.grant_type !== 'refresh_token')).toEqual([]);
@@ -147,12 +151,14 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
     expect([...seeds.values()].filter((token) => !carriedOut.includes(token))).toEqual([]);
     expect(held.filter((token) => !carriedOut.includes(token))).toEqual([]);
 
-    // Nothing lost: the survivor probed every connection the dead replica left unrecorded, only once its claim had run out.
+    // Nothing lost: the survivor probed every connection the dead replica left unrecorded, only once its hold had run out.
     const final = await prisma.connection.findMany();
     const unrecordedIds = new Set(unrecorded.map((connection) => connection.id));
     const survivorProbes = new Set(logLines(survivor).filter((line) => line.msg === 'probe ok').map((line) => String(line.connectionId)));
     expect([...unrecordedIds].filter((id) => !survivorProbes.has(id))).toEqual([]);
     expect(final.filter((connection) => unrecordedIds.has(connection.id) && connection.lastCheckedAt!.getTime() < claimedUntil!)).toEqual([]);
+    const survivorName = String(logLines(survivor).find((line) => line.msg === 'probe ok')!.replica);
+    expect(final.filter((connection) => unrecordedIds.has(connection.id) && connection.probeClaimedBy !== survivorName)).toEqual([]);
 
     // Nothing wrongly broken: every connection connected, its last probe a success, no incident, no alert.
     expect(final.filter((connection) => connection.status !== 'connected' || connection.consecutiveFailures !== 0)).toEqual([]);
@@ -175,16 +181,10 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
     }
   }, 270_000);
 
-  /**
-   * Known bug, reported and left in src/: claims and next-probe times count from when the sweep's work ran,
-   * a few milliseconds after its fire, so they end just after the fire one interval later, which then
-   * finds those connections not yet due unless it started later still. A dead replica's connections
-   * wait a minute longer than the interval (two instead of one here), and with PROBE_INTERVAL_MINUTES=N
-   * a healthy connection is probed every N + 1 minutes. Uses what the test above saw.
-   */
-  it('the dead replica’s claim ends by the fire one interval later, so that sweep can take its connections over', () => {
+  it('the dead replica’s hold ends within PROBE_LEASE_SECONDS of its last claim, before the fire one minute later', () => {
     expect(sweptAt).toBeDefined();
-    expect(claimedUntil).toBeLessThanOrEqual(sweptAt! + MINUTE_MS);
+    expect(claimedUntil).toBeLessThanOrEqual(sweptAt! + LEASE_SECONDS * 1000 + 5_000);
+    expect(claimedUntil).toBeLessThan(sweptAt! + MINUTE_MS);
   });
 });
 

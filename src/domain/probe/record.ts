@@ -26,6 +26,7 @@ export async function probeAndRecord(deps: ProbeDeps, connection: Connection, cr
   const started = performance.now();
   const verdict = await checkCredentials(deps, connection, credential);
   timeCheck(deps.metrics, connection, verdict.result, (performance.now() - started) / 1000);
+  deps.answered?.();
   if (verdict.result === 'ok' && connection.status === 'connected' && healthy) await healthy.add(connection.id);
   else await recordVerdict(deps, connection, verdict);
   countResult(deps.metrics, connection, verdict.result);

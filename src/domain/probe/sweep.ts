@@ -1,11 +1,15 @@
 import type { Prisma } from '../../db/client';
-import { claimDueConnections, dueConnectionPage, type Connection } from '../../db/connections';
+import { anyDueForProbe, claimDueConnections, renewProbeClaims, type Connection, type ProbeClaim } from '../../db/connections';
 import { findSealedCredentials, type SealedCredential } from '../../db/credentials';
 import { KeyedLimiter } from '../../lib/semaphore';
-import { countResult, HealthyChecks, nextProbeTime, probeAndRecord } from './record';
+import { countResult, HealthyChecks, probeAndRecord } from './record';
 import type { ProbeDeps, ProbeResult, SweepCounts, SweepOptions } from './types';
 
-/** The sweep: every due connection, most overdue first, within the overall and per-provider limits. */
+/**
+ * The sweep: every due connection, most overdue first, within the overall and per-provider limits.
+ * Every replica sweeps at the same time, each claiming a page of due connections at a time in the
+ * database, so replicas add probes per second and none probes a connection another holds.
+ */
 
 const DEFAULT_PAGE_SIZE = 200;
 
@@ -15,19 +19,25 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   const limiter = new KeyedLimiter(deps.settings.concurrency, deps.settings.perProviderConcurrency);
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const pending = new Set<Promise<void>>();
-  const now = deps.clock.now();
-  const claimUntil = nextProbeTime(now, Math.max(1, deps.settings.intervalMinutes));
+  const claim: ProbeClaim = { by: deps.replica, at: deps.clock.now() };
   const healthy = new HealthyChecks(deps, pageSize);
-  for await (const { connection, credential } of dueConnections(deps.prisma, now, claimUntil, pageSize, options.limit ?? Infinity)) {
-    const task: Promise<void> = limiter
-      .run(connection.provider, () => probeInSweep(deps, connection, credential, healthy, counts))
-      .finally(() => pending.delete(task));
-    pending.add(task);
-    // Read ahead by at most a page, so a large backlog never sits in memory at once.
-    if (pending.size >= pageSize) await Promise.race(pending);
+  const lease = new SweepLease(deps, claim);
+  try {
+    for await (const { connection, credential } of claimedConnections(deps, claim, lease, pageSize, options.limit ?? Infinity)) {
+      // The limits are on what providers see: a probe's slot goes to the next one once its provider has
+      // answered, and its answer is recorded meanwhile.
+      const task: Promise<void> = limiter
+        .run(connection.provider, (answered) => probeInSweep({ ...deps, answered }, connection, credential, healthy, counts))
+        .finally(() => pending.delete(task));
+      pending.add(task);
+      // Claim ahead by at most a page: a large backlog never sits in memory, and other replicas get the rest.
+      if (pending.size >= pageSize) await Promise.race(pending);
+    }
+    await Promise.all(pending);
+    await healthy.flush();
+  } finally {
+    lease.stop();
   }
-  await Promise.all(pending);
-  await healthy.flush();
   return counts;
 }
 
@@ -56,27 +66,62 @@ const COUNT_FIELD: Record<ProbeResult, Exclude<keyof SweepCounts, 'probed' | 'er
   skipped: 'skipped',
 };
 
+/**
+ * The sweep's hold on what it claimed, renewed every third of PROBE_LEASE_SECONDS while it runs, so a
+ * slow provider never lets another replica take a connection mid-probe, while a replica that died
+ * leaves its connections to the next sweep within one lease.
+ */
+class SweepLease {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: ProbeDeps,
+    private readonly claim: ProbeClaim,
+  ) {
+    this.timer = setInterval(() => void this.renew(), (deps.settings.leaseSeconds * 1000) / 3);
+    this.timer.unref();
+  }
+
+  until(): Date {
+    return new Date(this.deps.clock.now().getTime() + this.deps.settings.leaseSeconds * 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await renewProbeClaims(this.deps.prisma, this.claim, this.until());
+    } catch (error) {
+      // The next renewal tries again; the lease still has two thirds of its time.
+      this.deps.logger.warn('probe claims not renewed', { error });
+    }
+  }
+}
+
 interface DueConnection {
   connection: Connection;
   credential: SealedCredential | null;
 }
 
 /**
- * Keyset paging on (nextProbeAt, id), so rows probed meanwhile leave the window without shifting pages.
- * Each page is claimed before it is probed (see claimDueConnections), and its credentials are read in one query.
+ * Claims the due connections a page at a time (see claimDueConnections), each page's credentials read
+ * in one query. Due means due when the sweep started, so connections probed meanwhile never come back.
  */
-async function* dueConnections(prisma: Prisma, now: Date, claimUntil: Date, pageSize: number, limit: number): AsyncGenerator<DueConnection> {
-  let after: { nextProbeAt: Date; id: string } | undefined;
+async function* claimedConnections(deps: ProbeDeps, claim: ProbeClaim, lease: SweepLease, pageSize: number, limit: number): AsyncGenerator<DueConnection> {
+  const prisma: Prisma = deps.prisma;
   let taken = 0;
   while (taken < limit) {
     const take = Math.min(pageSize, limit - taken);
-    const page = await dueConnectionPage(prisma, now, after, take);
-    const claimed = await claimDueConnections(prisma, page.map((row) => row.id), now, claimUntil);
-    const credentials = claimed.length ? await findSealedCredentials(prisma, claimed.map((connection) => connection.id)) : new Map<string, SealedCredential>();
+    const claimed = await claimDueConnections(prisma, claim, { dueBy: claim.at, now: deps.clock.now(), leaseUntil: lease.until(), take });
+    if (claimed.length === 0) {
+      // Nothing left, or another replica's claim held the rows this one went for.
+      if (await anyDueForProbe(prisma, claim.at, deps.clock.now())) continue;
+      return;
+    }
+    const credentials = await findSealedCredentials(prisma, claimed.map((connection) => connection.id));
     for (const connection of claimed) yield { connection, credential: credentials.get(connection.id) ?? null };
     taken += claimed.length;
-    const last = page[page.length - 1];
-    if (!last || page.length < take) return;
-    after = last;
   }
 }

@@ -26,6 +26,8 @@ export interface ProbeSettings {
   perProviderConcurrency: number;
   /** Per outbound request. */
   timeoutMs: number;
+  /** How long a sweep holds what it claimed unless it renews the hold. */
+  leaseSeconds: number;
   /** Transient failures in a row after which a connection shows as degraded. */
   degradedAfterFailures: number;
   allowInsecureHttp: boolean;
@@ -37,6 +39,8 @@ export interface ProbeSettings {
 
 export interface ProbeDeps {
   prisma: Prisma;
+  /** This replica's name in the connections its sweeps claim. */
+  replica: string;
   clock: Clock;
   keyRing: KeyRing;
   catalog: Catalog;
@@ -44,6 +48,8 @@ export interface ProbeDeps {
   logger: Logger;
   metrics: Metrics;
   settings: ProbeSettings;
+  /** In a sweep: the provider has answered this probe, so its slot may go to the next one while the answer is recorded. */
+  answered?: () => void;
 }
 
 export type ProbeResult = 'ok' | 'needs_reauth' | 'transient' | 'skipped';

@@ -1,0 +1,41 @@
+import { driverOf } from '../../src/db/driver';
+import { describeEachDatabase } from '../support/databases';
+
+/**
+ * The driver runs a few statements beside Prisma on the same tables, so what it writes must read back
+ * through Prisma as written, and compare with what Prisma wrote, on both databases.
+ */
+describeEachDatabase('statements through the driver', (db) => {
+  const at = new Date('2026-12-01T10:00:00.123Z');
+
+  async function addConnection(id: string) {
+    await db().prisma.connection.create({ data: { id, teamId: 'T0001', provider: 'hubspot', kind: 'crm', name: id, externalAccountId: id } });
+    await db().prisma.credential.create({ data: { connectionId: id, keyId: 'k1', ciphertext: 'sealed', refreshedAt: at } });
+  }
+
+  it('writes dates that Prisma reads back as written, and reads dates Prisma wrote as Dates', async () => {
+    await addConnection('c1');
+    const driver = driverOf(db().prisma);
+
+    const changed = await driver.execute(`UPDATE "Credential" SET "refreshLockUntil" = $1, "refreshLockOwner" = $2 WHERE "connectionId" = $3`, [at, 'owner-1', 'c1']);
+    const rows = await driver.query<{ refreshedAt: Date; version: number }>(`SELECT "refreshedAt", "version" FROM "Credential" WHERE "connectionId" = $1`, ['c1']);
+
+    expect(changed).toBe(1);
+    expect(rows).toEqual([{ refreshedAt: at, version: 1 }]);
+    expect(await db().prisma.credential.findUniqueOrThrow({ where: { connectionId: 'c1' }, select: { refreshLockUntil: true, refreshLockOwner: true } })).toEqual({
+      refreshLockUntil: at,
+      refreshLockOwner: 'owner-1',
+    });
+  });
+
+  it('compares its dates with the ones Prisma stored, to the millisecond', async () => {
+    await addConnection('c1');
+    const driver = driverOf(db().prisma);
+    const before = new Date(at.getTime() - 1);
+    const after = new Date(at.getTime() + 1);
+
+    const count = (sql: string, value: Date) => driver.query<unknown>(`SELECT 1 FROM "Credential" WHERE "refreshedAt" ${sql} $1`, [value]).then((found) => found.length);
+
+    expect([await count('>', before), await count('=', at), await count('<', after), await count('<', before), await count('>', after)]).toEqual([1, 1, 1, 0, 0]);
+  });
+});
