@@ -28,6 +28,11 @@ export interface Driver {
   close(): Promise<void>;
 }
 
+/** `$first, $first+1, …` for `count` values, as in `IN (…)`. */
+export function placeholders(first: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+}
+
 const drivers = new WeakMap<object, Driver>();
 
 /** The driver of the database `prisma` was opened on (by openDatabase). */
