@@ -136,7 +136,8 @@ export async function recordProbeChecks(prisma: Prisma, connectionIds: string[],
   if (check.outcome === 'failure') changes.push('"consecutiveFailures" = "consecutiveFailures" + 1');
   params.push(expectedStatus, ...connectionIds);
   const sql = `UPDATE "Connection" SET ${changes.join(', ')} WHERE "status" = $${params.length - connectionIds.length} AND "id" IN (${placeholders(params.length - connectionIds.length + 1, connectionIds.length)})`;
-  return driverOf(prisma).execute(sql, params);
+  // Relaxed (src/db/driver.ts): bookkeeping a database crash loses means the connection is probed again.
+  return driverOf(prisma).relaxed.execute(sql, params);
 }
 
 /**
@@ -185,17 +186,26 @@ export interface ProbeClaim {
 
 /**
  * Claims up to `take` connections due by `dueBy`, most overdue first, for this sweep until `leaseUntil`,
- * in one statement, and returns them. Every replica sweeps at once: the due condition is checked again on
- * the row being claimed, so two sweeps never both win one (Postgres re-checks a row another statement
- * held; SQLite runs one writer at a time). A sweep that waited for another's claim can come back
- * empty-handed while connections are still due; anyDueForProbe tells it to look again. The sweep's
- * statements go through the driver (src/db/driver.ts): they run for every page and every probe.
+ * in one statement, and returns them. Every replica sweeps at once, and two sweeps never both win a
+ * connection: on PostgreSQL the candidates are locked as they are picked and those another claim holds
+ * are skipped (two claims locking overlapping pages in different orders would deadlock, and waiting for
+ * the first to commit would only find its rows taken); SQLite runs one writer at a time. The due
+ * condition is checked again on the claimed row either way. A sweep whose candidates were all held by
+ * another's claim comes back empty-handed while connections are still due; anyDueForProbe tells it to
+ * look again. The sweep's statements go through the driver (src/db/driver.ts): they run for every page
+ * and every probe.
  */
 export async function claimDueConnections(prisma: Prisma, claim: ProbeClaim, window: { dueBy: Date; now: Date; leaseUntil: Date; take: number }): Promise<Connection[]> {
+  const driver = driverOf(prisma);
   const due = dueForProbe('$4', '$5');
-  const rows = await driverOf(prisma).query<ConnectionRow>(
-    `UPDATE "Connection" SET "probeClaimedBy" = $1, "probeClaimedAt" = $2, "probeLeaseUntil" = $3
-     WHERE "id" IN (SELECT "id" FROM "Connection" WHERE ${due} ORDER BY "nextProbeAt", "id" LIMIT $6) AND ${due}
+  const skipHeld = driver.kind === 'postgresql' ? ' FOR UPDATE SKIP LOCKED' : '';
+  // Relaxed (src/db/driver.ts): a claim a database crash loses leaves the connection due, to be claimed again.
+  // Picked once, in a materialized CTE: as a subquery of the UPDATE, PostgreSQL may run a locking
+  // SELECT again for other rows and claim more than `take`.
+  const rows = await driver.relaxed.query<ConnectionRow>(
+    `WITH "picked" AS MATERIALIZED (SELECT "id" FROM "Connection" WHERE ${due} ORDER BY "nextProbeAt", "id" LIMIT $6${skipHeld})
+     UPDATE "Connection" SET "probeClaimedBy" = $1, "probeClaimedAt" = $2, "probeLeaseUntil" = $3
+     WHERE "id" IN (SELECT "id" FROM "picked") AND ${due}
      RETURNING *`,
     [claim.by, claim.at, window.leaseUntil, window.dueBy, window.now, window.take],
   );
@@ -209,7 +219,7 @@ export async function anyDueForProbe(prisma: Prisma, dueBy: Date, now: Date): Pr
 
 /** Extends this sweep's hold on the connections it claimed and has not recorded yet; returns how many. */
 export async function renewProbeClaims(prisma: Prisma, claim: ProbeClaim, leaseUntil: Date): Promise<number> {
-  return driverOf(prisma).execute(
+  return driverOf(prisma).relaxed.execute(
     `UPDATE "Connection" SET "probeLeaseUntil" = $1 WHERE "probeLeaseUntil" IS NOT NULL AND "probeClaimedBy" = $2 AND "probeClaimedAt" = $3`,
     [leaseUntil, claim.by, claim.at],
   );

@@ -12,6 +12,8 @@ import type { ProbeDeps, ProbeResult, SweepCounts, SweepOptions } from './types'
  */
 
 const DEFAULT_PAGE_SIZE = 200;
+/** How long a sweep waits before it claims again when another replica's claim held everything it went for. */
+const CONTENDED_RETRY_MS = 10;
 
 /** Probes every due connection, most overdue first, within the overall and per-provider limits. */
 export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {}): Promise<SweepCounts> {
@@ -124,9 +126,10 @@ async function* claimedPages(deps: ProbeDeps, claim: ProbeClaim, lease: SweepLea
     const take = Math.min(pageSize, limit - taken);
     const claimed = await claimDueConnections(prisma, claim, { dueBy: claim.at, now: deps.clock.now(), leaseUntil: lease.until(), take });
     if (claimed.length === 0) {
-      // Nothing left, or another replica's claim held the rows this one went for.
-      if (await anyDueForProbe(prisma, claim.at, deps.clock.now())) continue;
-      return;
+      // Nothing left, or another replica's claim held the rows this one went for: it commits in a moment.
+      if (!(await anyDueForProbe(prisma, claim.at, deps.clock.now()))) return;
+      await new Promise((resolve) => setTimeout(resolve, CONTENDED_RETRY_MS));
+      continue;
     }
     const credentials = await findSealedCredentials(prisma, claimed.map((connection) => connection.id));
     yield claimed.map((connection) => ({ connection, credential: credentials.get(connection.id) ?? null }));
