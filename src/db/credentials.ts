@@ -149,7 +149,8 @@ export interface RefreshLock {
  */
 export async function takeRefreshLock(prisma: Prisma, connectionId: string, now: Date, until: Date): Promise<RefreshLock | null> {
   const owner = randomUUID();
-  const [row] = await driverOf(prisma).query<SealedCredential>(
+  // Relaxed: a lock a database crash loses is a free lock, which is what the crash left anyway.
+  const [row] = await driverOf(prisma).relaxed.query<SealedCredential>(
     `UPDATE "Credential" SET "refreshLockUntil" = $1, "refreshLockOwner" = $2
      WHERE "connectionId" = $3 AND ("refreshLockUntil" IS NULL OR "refreshLockUntil" < $4)
      RETURNING "connectionId", "keyId", "ciphertext", "version", "refreshedAt"`,
@@ -164,7 +165,7 @@ export async function holdsRefreshLock(db: Client, connectionId: string, owner: 
 }
 
 export async function releaseRefreshLock(prisma: Prisma, connectionId: string, owner: string): Promise<void> {
-  await driverOf(prisma).execute(`UPDATE "Credential" SET "refreshLockUntil" = NULL, "refreshLockOwner" = NULL WHERE "connectionId" = $1 AND "refreshLockOwner" = $2`, [connectionId, owner]);
+  await driverOf(prisma).relaxed.execute(`UPDATE "Credential" SET "refreshLockUntil" = NULL, "refreshLockOwner" = NULL WHERE "connectionId" = $1 AND "refreshLockOwner" = $2`, [connectionId, owner]);
 }
 
 export async function loadSecrets(
