@@ -1,7 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { App, LogLevel } from '@slack/bolt';
 import type { ReconnectApp } from '../src/app';
 import { runProbeSweep, type SweepCounts } from '../src/domain/probe';
 import { changeStatus } from '../src/domain/status-engine';
@@ -9,6 +6,7 @@ import { runDigests } from '../src/jobs/digest';
 import { digestRenderer } from '../src/slack/delivery/digest';
 import { probeDepsFromCore } from '../src/app';
 import { signedHeaders } from '../src/lib/signature';
+import { startBareBolt } from './bare-bolt';
 import { BENCH_TEAM, type BenchFakes } from './fakes';
 import { seedProbeConnections } from './seed';
 import { wallClock } from './stats';
@@ -99,9 +97,9 @@ export interface ClickResult {
 }
 
 /**
- * The same signed `acknowledge` click goes to Reconnect and to a bare Bolt app whose listener only acks,
- * alternating which goes first, so both see the same load and the same machine noise. Each click is for
- * another incident, as real clicks are. Clicks come `intervalMs` apart rather than back to back: what
+ * The same signed `acknowledge` click goes to Reconnect and to a bare Bolt app whose listener only acks
+ * (in a process of its own, bench/bare-bolt.ts), alternating which goes first, so both see the same
+ * load and the same machine noise. Each click is for another incident, as real clicks are. Clicks come `intervalMs` apart rather than back to back: what
  * Reconnect does after the ack (recording it, replying in the thread, updating the alert) would
  * otherwise still hold the event loop when the next click arrives, and the benchmark would measure
  * throughput under saturation instead of the time to an ack.
@@ -111,7 +109,7 @@ export async function clickToAck(
   incidents: IngestResult['incidents'],
   options: { warmup: number; samples: number; intervalMs: number },
 ): Promise<ClickResult> {
-  const bare = await startBareBolt(target);
+  const bare = await startBareBolt({ signingSecret: target.signingSecret, botToken: target.botToken, slackApiUrl: target.fakes.slackApiUrl });
   const result: ClickResult = { oursMs: [], bareMs: [] };
   try {
     const clicks = options.warmup + options.samples;
@@ -131,22 +129,6 @@ export async function clickToAck(
     await bare.close();
   }
   return result;
-}
-
-/** Bolt's own example of a listener: the default HTTPReceiver and one action that only acks. */
-async function startBareBolt(target: BenchTarget): Promise<{ url: string; close(): Promise<void> }> {
-  const app = new App({
-    signingSecret: target.signingSecret,
-    token: target.botToken,
-    tokenVerificationEnabled: false,
-    clientOptions: { slackApiUrl: target.fakes.slackApiUrl },
-    logLevel: LogLevel.ERROR,
-  });
-  app.action('acknowledge', async ({ ack }) => {
-    await ack();
-  });
-  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as http.Server;
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: async () => void (await app.stop()) };
 }
 
 let clickSequence = 0;

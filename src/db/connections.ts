@@ -2,6 +2,7 @@ import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Connection as ConnectionRow } from '../generated/postgresql/client';
 import type { ConnectionKind } from '../lib/provider-ids';
 import type { Prisma, Tx } from './client';
+import { driverOf, placeholders, type SqlValue } from './driver';
 import { parseJson } from './json';
 
 export type ConnectionStatus = 'connected' | 'authorization_required' | 'degraded' | 'disabled';
@@ -117,16 +118,26 @@ export interface ProbeCheck {
 /**
  * Records probe bookkeeping for connections still in `expectedStatus` (a sweep batches the healthy ones)
  * and returns how many were written; one that changed status meanwhile is left alone, held until the
- * sweep's lease runs out. A plain statement: Prisma would wrap a model `updateMany` in a transaction of its own.
+ * sweep's lease runs out. Through the driver (src/db/driver.ts): a sweep runs it for every probe.
  */
-export async function recordProbeChecks(db: Client, connectionIds: string[], expectedStatus: ConnectionStatus, check: ProbeCheck, now: Date): Promise<number> {
+export async function recordProbeChecks(prisma: Prisma, connectionIds: string[], expectedStatus: ConnectionStatus, check: ProbeCheck, now: Date): Promise<number> {
   if (connectionIds.length === 0) return 0;
   // Recorded, the connection is no longer held: its next probe is due when nextProbeAt says.
-  const changes = [sql`"nextProbeAt" = ${check.nextProbeAt}`, sql`"probeLeaseUntil" = NULL`, sql`"updatedAt" = ${now}`];
-  if (check.checkedAt) changes.push(sql`"lastCheckedAt" = ${check.checkedAt}`);
-  if (check.outcome === 'success') changes.push(sql`"lastSuccessAt" = ${check.checkedAt ?? now}`, sql`"consecutiveFailures" = 0`);
-  if (check.outcome === 'failure') changes.push(sql`"consecutiveFailures" = "consecutiveFailures" + 1`);
-  return db.$executeRaw`UPDATE "Connection" SET ${join(changes)} WHERE "id" IN (${join(connectionIds)}) AND "status" = ${expectedStatus}`;
+  const params: SqlValue[] = [check.nextProbeAt, now];
+  const changes = ['"nextProbeAt" = $1', '"probeLeaseUntil" = NULL', '"updatedAt" = $2'];
+  if (check.checkedAt) {
+    params.push(check.checkedAt);
+    changes.push(`"lastCheckedAt" = $${params.length}`);
+  }
+  if (check.outcome === 'success') {
+    params.push(check.checkedAt ?? now);
+    changes.push(`"lastSuccessAt" = $${params.length}`, '"consecutiveFailures" = 0');
+  }
+  if (check.outcome === 'failure') changes.push('"consecutiveFailures" = "consecutiveFailures" + 1');
+  params.push(expectedStatus, ...connectionIds);
+  const sql = `UPDATE "Connection" SET ${changes.join(', ')} WHERE "status" = $${params.length - connectionIds.length} AND "id" IN (${placeholders(params.length - connectionIds.length + 1, connectionIds.length)})`;
+  // Relaxed (src/db/driver.ts): bookkeeping a database crash loses means the connection is probed again.
+  return driverOf(prisma).relaxed.execute(sql, params);
 }
 
 /**
@@ -162,10 +173,10 @@ export async function swapStatus(db: Client, expected: Pick<ConnectionRow, 'id' 
 
 /**
  * Due for a probe: connected or degraded (an auth problem waits for a person, a disabled connection for
- * an admin), its next probe come, and held by no sweep.
+ * an admin), its next probe come by the parameter `dueBy`, and held by no sweep at the parameter `now`.
  */
-const dueForProbe = (dueBy: Date, now: Date) =>
-  sql`"status" IN ('connected', 'degraded') AND "nextProbeAt" <= ${dueBy} AND ("probeLeaseUntil" IS NULL OR "probeLeaseUntil" < ${now})`;
+const dueForProbe = (dueBy: string, now: string) =>
+  `"status" IN ('connected', 'degraded') AND "nextProbeAt" <= ${dueBy} AND ("probeLeaseUntil" IS NULL OR "probeLeaseUntil" < ${now})`;
 
 /** One sweep's claim: who sweeps (a replica) and when the sweep started, which tells its claims apart. */
 export interface ProbeClaim {
@@ -175,31 +186,43 @@ export interface ProbeClaim {
 
 /**
  * Claims up to `take` connections due by `dueBy`, most overdue first, for this sweep until `leaseUntil`,
- * in one statement, and returns them. Every replica sweeps at once: the due condition is checked again
- * on the row being claimed, so two sweeps never both win one (Postgres re-checks a row another
- * statement held; SQLite runs one writer at a time). A sweep that waited for another's claim can come
- * back empty-handed while connections are still due; anyDueForProbe tells it to look again.
+ * in one statement, and returns them. Every replica sweeps at once, and two sweeps never both win a
+ * connection: on PostgreSQL the candidates are locked as they are picked and those another claim holds
+ * are skipped (two claims locking overlapping pages in different orders would deadlock, and waiting for
+ * the first to commit would only find its rows taken); SQLite runs one writer at a time. The due
+ * condition is checked again on the claimed row either way. A sweep whose candidates were all held by
+ * another's claim comes back empty-handed while connections are still due; anyDueForProbe tells it to
+ * look again. The sweep's statements go through the driver (src/db/driver.ts): they run for every page
+ * and every probe.
  */
 export async function claimDueConnections(prisma: Prisma, claim: ProbeClaim, window: { dueBy: Date; now: Date; leaseUntil: Date; take: number }): Promise<Connection[]> {
-  const due = dueForProbe(window.dueBy, window.now);
-  const rows = await prisma.$queryRaw<ConnectionRow[]>`
-    UPDATE "Connection" SET "probeClaimedBy" = ${claim.by}, "probeClaimedAt" = ${claim.at}, "probeLeaseUntil" = ${window.leaseUntil}
-    WHERE "id" IN (SELECT "id" FROM "Connection" WHERE ${due} ORDER BY "nextProbeAt", "id" LIMIT ${window.take})
-      AND ${due}
-    RETURNING *`;
+  const driver = driverOf(prisma);
+  const due = dueForProbe('$4', '$5');
+  const skipHeld = driver.kind === 'postgresql' ? ' FOR UPDATE SKIP LOCKED' : '';
+  // Relaxed (src/db/driver.ts): a claim a database crash loses leaves the connection due, to be claimed again.
+  // Picked once, in a materialized CTE: as a subquery of the UPDATE, PostgreSQL may run a locking
+  // SELECT again for other rows and claim more than `take`.
+  const rows = await driver.relaxed.query<ConnectionRow>(
+    `WITH "picked" AS MATERIALIZED (SELECT "id" FROM "Connection" WHERE ${due} ORDER BY "nextProbeAt", "id" LIMIT $6${skipHeld})
+     UPDATE "Connection" SET "probeClaimedBy" = $1, "probeClaimedAt" = $2, "probeLeaseUntil" = $3
+     WHERE "id" IN (SELECT "id" FROM "picked") AND ${due}
+     RETURNING *`,
+    [claim.by, claim.at, window.leaseUntil, window.dueBy, window.now, window.take],
+  );
   return rows.sort((a, b) => a.nextProbeAt.getTime() - b.nextProbeAt.getTime() || (a.id < b.id ? -1 : 1)).map(toConnection);
 }
 
 export async function anyDueForProbe(prisma: Prisma, dueBy: Date, now: Date): Promise<boolean> {
-  const rows = await prisma.$queryRaw<unknown[]>`SELECT 1 FROM "Connection" WHERE ${dueForProbe(dueBy, now)} LIMIT 1`;
+  const rows = await driverOf(prisma).query<unknown>(`SELECT 1 FROM "Connection" WHERE ${dueForProbe('$1', '$2')} LIMIT 1`, [dueBy, now]);
   return rows.length > 0;
 }
 
 /** Extends this sweep's hold on the connections it claimed and has not recorded yet; returns how many. */
 export async function renewProbeClaims(prisma: Prisma, claim: ProbeClaim, leaseUntil: Date): Promise<number> {
-  return prisma.$executeRaw`
-    UPDATE "Connection" SET "probeLeaseUntil" = ${leaseUntil}
-    WHERE "probeLeaseUntil" IS NOT NULL AND "probeClaimedBy" = ${claim.by} AND "probeClaimedAt" = ${claim.at}`;
+  return driverOf(prisma).relaxed.execute(
+    `UPDATE "Connection" SET "probeLeaseUntil" = $1 WHERE "probeLeaseUntil" IS NOT NULL AND "probeClaimedBy" = $2 AND "probeClaimedAt" = $3`,
+    [leaseUntil, claim.by, claim.at],
+  );
 }
 
 /** The credentials just proved to work (a completed reauthorization): the failure count starts over. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyRing, Sealed } from '../lib/key-ring';
 import type { Prisma, Tx } from './client';
-import { driverOf, type SqlValue } from './driver';
+import { driverOf, placeholders, type SqlValue } from './driver';
 
 /**
  * The only module that reads or writes secrets of a connection. Values are sealed with the connection
@@ -103,26 +103,34 @@ export async function replaceSecretsIfVersion(
   releasing?: string,
 ): Promise<boolean> {
   const sealed = keyRing.sealJson(secrets, aad(connection.id, connection.provider));
-  const columns: Record<string, SqlValue> = {
-    keyId: sealed.keyId,
-    ciphertext: sealed.ciphertext,
-    accessTokenExpiresAt: secrets.expiresAt ? new Date(secrets.expiresAt) : null,
-    version: version + 1,
-    updatedAt: new Date(),
-  };
-  if (refreshed?.at) columns.refreshedAt = refreshed.at;
-  if (refreshed?.hardExpiry) Object.assign(columns, { hardExpiresAt: refreshed.hardExpiry.at, hardExpiryKind: refreshed.hardExpiry.kind });
-  const params = Object.values(columns);
-  const changes = Object.keys(columns).map((column, i) => `"${column}" = $${i + 1}`);
-  if (releasing) {
-    params.push(releasing);
-    // SET reads the row as it was: the lock is cleared only where this take still holds it.
-    const held = `"refreshLockOwner" = $${params.length}`;
-    changes.push(`"refreshLockUntil" = CASE WHEN ${held} THEN NULL ELSE "refreshLockUntil" END`, `"refreshLockOwner" = CASE WHEN ${held} THEN NULL ELSE "refreshLockOwner" END`);
-  }
-  params.push(connection.id, version);
-  const sql = `UPDATE "Credential" SET ${changes.join(', ')} WHERE "connectionId" = $${params.length - 1} AND "version" = $${params.length}`;
+  const params: SqlValue[] = [sealed.keyId, sealed.ciphertext, secrets.expiresAt ? new Date(secrets.expiresAt) : null, version + 1, new Date(), connection.id, version];
+  if (refreshed?.at) params.push(refreshed.at);
+  if (refreshed?.hardExpiry) params.push(refreshed.hardExpiry.at, refreshed.hardExpiry.kind);
+  if (releasing) params.push(releasing);
+  const sql = storeStatement(Boolean(refreshed?.at), Boolean(refreshed?.hardExpiry), Boolean(releasing));
   return (await driverOf(prisma).execute(sql, params)) === 1;
+}
+
+const storeStatements = new Map<string, string>();
+
+/** The store's SQL for what it sets besides the secrets, built once per shape (the parameters follow the same order). */
+function storeStatement(refreshedAt: boolean, hardExpiry: boolean, releasing: boolean): string {
+  const shape = `${refreshedAt}|${hardExpiry}|${releasing}`;
+  let sql = storeStatements.get(shape);
+  if (!sql) {
+    const changes = ['"keyId" = $1', '"ciphertext" = $2', '"accessTokenExpiresAt" = $3', '"version" = $4', '"updatedAt" = $5'];
+    let next = 8;
+    if (refreshedAt) changes.push(`"refreshedAt" = $${next++}`);
+    if (hardExpiry) changes.push(`"hardExpiresAt" = $${next++}`, `"hardExpiryKind" = $${next++}`);
+    if (releasing) {
+      // SET reads the row as it was: the lock is cleared only where this take still holds it.
+      const held = `"refreshLockOwner" = $${next}`;
+      changes.push(`"refreshLockUntil" = CASE WHEN ${held} THEN NULL ELSE "refreshLockUntil" END`, `"refreshLockOwner" = CASE WHEN ${held} THEN NULL ELSE "refreshLockOwner" END`);
+    }
+    sql = `UPDATE "Credential" SET ${changes.join(', ')} WHERE "connectionId" = $6 AND "version" = $7`;
+    storeStatements.set(shape, sql);
+  }
+  return sql;
 }
 
 /** A lock take: the token that proves it, and the credential as it was when the lock was taken. */
@@ -141,7 +149,8 @@ export interface RefreshLock {
  */
 export async function takeRefreshLock(prisma: Prisma, connectionId: string, now: Date, until: Date): Promise<RefreshLock | null> {
   const owner = randomUUID();
-  const [row] = await driverOf(prisma).query<SealedCredential>(
+  // Relaxed: a lock a database crash loses is a free lock, which is what the crash left anyway.
+  const [row] = await driverOf(prisma).relaxed.query<SealedCredential>(
     `UPDATE "Credential" SET "refreshLockUntil" = $1, "refreshLockOwner" = $2
      WHERE "connectionId" = $3 AND ("refreshLockUntil" IS NULL OR "refreshLockUntil" < $4)
      RETURNING "connectionId", "keyId", "ciphertext", "version", "refreshedAt"`,
@@ -156,7 +165,7 @@ export async function holdsRefreshLock(db: Client, connectionId: string, owner: 
 }
 
 export async function releaseRefreshLock(prisma: Prisma, connectionId: string, owner: string): Promise<void> {
-  await driverOf(prisma).execute(`UPDATE "Credential" SET "refreshLockUntil" = NULL, "refreshLockOwner" = NULL WHERE "connectionId" = $1 AND "refreshLockOwner" = $2`, [connectionId, owner]);
+  await driverOf(prisma).relaxed.execute(`UPDATE "Credential" SET "refreshLockUntil" = NULL, "refreshLockOwner" = NULL WHERE "connectionId" = $1 AND "refreshLockOwner" = $2`, [connectionId, owner]);
 }
 
 export async function loadSecrets(
@@ -179,9 +188,12 @@ export interface SealedCredential {
 
 const sealedColumns = { connectionId: true, keyId: true, ciphertext: true, version: true, refreshedAt: true } as const;
 
-/** One query for a page of connections (the probe sweep), instead of one per connection. */
-export async function findSealedCredentials(db: Client, connectionIds: string[]): Promise<Map<string, SealedCredential>> {
-  const rows = await db.credential.findMany({ where: { connectionId: { in: connectionIds } }, select: sealedColumns });
+/** One query for a page of connections (the probe sweep), instead of one per connection; through the driver. */
+export async function findSealedCredentials(prisma: Prisma, connectionIds: string[]): Promise<Map<string, SealedCredential>> {
+  const rows = await driverOf(prisma).query<SealedCredential>(
+    `SELECT "connectionId", "keyId", "ciphertext", "version", "refreshedAt" FROM "Credential" WHERE "connectionId" IN (${placeholders(1, connectionIds.length)})`,
+    connectionIds,
+  );
   return new Map(rows.map((row) => [row.connectionId, row]));
 }
 

@@ -20,12 +20,28 @@ import type { DatabaseTarget } from './database-url';
 
 export type SqlValue = string | number | boolean | null | Date;
 
-export interface Driver {
+export interface Statements {
   /** Runs a statement and returns how many rows it changed. */
   execute(sql: string, params: SqlValue[]): Promise<number>;
   /** Runs a statement that returns rows (a SELECT, or RETURNING); date columns come back as Dates. */
   query<T>(sql: string, params: SqlValue[]): Promise<T[]>;
+}
+
+export interface Driver extends Statements {
+  /** For the rare clause one database has and the other lacks (PostgreSQL's row locks). */
+  kind: DatabaseTarget['kind'];
+  /**
+   * For writes whose loss in a database crash costs nothing (a probe's claim or lock, its bookkeeping:
+   * the connection is probed again): on PostgreSQL their commits don't wait for the WAL flush, about a
+   * millisecond each (synchronous_commit off). A later durable commit still flushes them first.
+   */
+  relaxed: Statements;
   close(): Promise<void>;
+}
+
+/** `$first, $first+1, …` for `count` values, as in `IN (…)`. */
+export function placeholders(first: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 }
 
 const drivers = new WeakMap<object, Driver>();
@@ -47,7 +63,7 @@ export async function attachDriver(prisma: Prisma, target: DatabaseTarget): Prom
 async function sqliteDriver(file: string): Promise<Driver> {
   const { default: Database } = await import('better-sqlite3');
   let db: BetterSqlite3.Database | undefined;
-  const statements = new Map<string, { statement: BetterSqlite3.Statement; dates: string[] }>();
+  const prepares = new Map<string, { statement: BetterSqlite3.Statement; dates: string[] }>();
   const open = () => {
     if (!db) {
       // The same settings as Prisma's connection (src/db/client.ts): wait for another writer, sync at checkpoints.
@@ -57,17 +73,17 @@ async function sqliteDriver(file: string): Promise<Driver> {
     return db;
   };
   const prepared = (sql: string) => {
-    let entry = statements.get(sql);
+    let entry = prepares.get(sql);
     if (!entry) {
       const statement = open().prepare(sql);
       const dates = statement.reader ? statement.columns().filter((column) => column.type === 'DATETIME').map((column) => column.name) : [];
       entry = { statement, dates };
-      statements.set(sql, entry);
+      prepares.set(sql, entry);
     }
     return entry;
   };
   const bind = (params: SqlValue[]) => Object.fromEntries(params.map((value, i) => [String(i + 1), sqliteValue(value)]));
-  return {
+  const statements: Statements = {
     async execute(sql, params) {
       return prepared(sql).statement.run(bind(params)).changes;
     },
@@ -77,8 +93,14 @@ async function sqliteDriver(file: string): Promise<Driver> {
       for (const row of rows) for (const column of dates) if (typeof row[column] === 'string') row[column] = new Date(row[column]);
       return rows as T[];
     },
+  };
+  return {
+    kind: 'sqlite',
+    ...statements,
+    // Commits already wait for no sync under WAL with synchronous=NORMAL.
+    relaxed: statements,
     async close() {
-      statements.clear();
+      prepares.clear();
       db?.close();
       db = undefined;
     },
@@ -97,15 +119,16 @@ const TIMESTAMP_OID = 1114;
 
 async function postgresDriver(connectionString: string, schema: string): Promise<Driver> {
   const pg = await import('pg');
-  let pool: Pool | undefined;
-  const open = () => {
+  const pools = new Map<'durable' | 'relaxed', Pool>();
+  const open = (kind: 'durable' | 'relaxed') => {
+    let pool = pools.get(kind);
     if (!pool) {
       pool = new pg.Pool({
         connectionString,
         // Few: these statements are short, and Prisma's pool holds the rest of the work.
         max: 4,
         connectionTimeoutMillis: 10_000,
-        options: `-c search_path="${schema}"`,
+        options: `-c search_path="${schema}"${kind === 'relaxed' ? ' -c synchronous_commit=off' : ''}`,
         types: {
           getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
             oid === TIMESTAMP_OID ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
@@ -114,6 +137,7 @@ async function postgresDriver(connectionString: string, schema: string): Promise
       // An idle connection the server dropped (a restart): the pool replaces it at the next statement,
       // which fails like any query during an outage (src/db/errors.ts reads it).
       pool.on('error', () => undefined);
+      pools.set(kind, pool);
     }
     return pool;
   };
@@ -127,18 +151,25 @@ async function postgresDriver(connectionString: string, schema: string): Promise
     }
     return name;
   };
-  const run = (sql: string, params: SqlValue[]) =>
-    open().query({ name: named(sql), text: sql, values: params.map((value) => (value instanceof Date ? value.toISOString() : value)) });
+  const on = (kind: 'durable' | 'relaxed'): Statements => {
+    const run = (sql: string, params: SqlValue[]) =>
+      open(kind).query({ name: named(sql), text: sql, values: params.map((value) => (value instanceof Date ? value.toISOString() : value)) });
+    return {
+      async execute(sql, params) {
+        return (await run(sql, params)).rowCount ?? 0;
+      },
+      async query<T>(sql: string, params: SqlValue[]) {
+        return (await run(sql, params)).rows as T[];
+      },
+    };
+  };
   return {
-    async execute(sql, params) {
-      return (await run(sql, params)).rowCount ?? 0;
-    },
-    async query<T>(sql: string, params: SqlValue[]) {
-      return (await run(sql, params)).rows as T[];
-    },
+    kind: 'postgresql',
+    ...on('durable'),
+    relaxed: on('relaxed'),
     async close() {
-      await pool?.end();
-      pool = undefined;
+      await Promise.all([...pools.values()].map((pool) => pool.end()));
+      pools.clear();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Incident, Prisma as Models } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
+import { driverOf } from './driver';
 
 /**
  * Every read and write of the Incident table. Those on the hot paths (every status change, every posted
@@ -143,9 +144,13 @@ export async function recordDeliveryError(db: Client, id: string, error: string)
 }
 
 /** The workspace each of these incidents belongs to. */
-export async function incidentTeams(db: Client, ids: string[]): Promise<string[]> {
+/**
+ * The workspaces owning these incidents, for the tenancy check in front of every click: it runs before
+ * the ack, so through the driver (src/db/driver.ts), where Prisma's query compiler took most of a millisecond.
+ */
+export async function incidentTeams(prisma: Prisma, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await db.incident.findMany({ where: { id: { in: ids } }, select: { teamId: true } });
+  const rows = await driverOf(prisma).query<{ teamId: string }>(`SELECT "teamId" FROM "Incident" WHERE "id" IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
   return rows.map((row) => row.teamId);
 }
 

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ApiKeyAuth, OAuth2Auth, ProviderDefinition } from '../providers/definition';
 import { DEFAULT_TIMEOUT_MS, type HttpOptions } from './types';
-import { lightFetch } from './http-client';
+import { BufferedResponse, lightFetch } from './http-client';
 
 /**
  * oauth4webapi's view of a catalog entry. Built from the definition, never discovered: most of the
@@ -68,7 +68,7 @@ async function fetchTidied(url: string, init: oauth.CustomFetchOptions<'POST', U
   const response = await lightFetch(url, init);
   if (response.status !== 200) return response;
   const text = await response.text();
-  const rebuilt = (body: string) => new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const rebuilt = (body: string) => new BufferedResponse(Buffer.from(body, 'utf8'), { status: response.status, statusText: response.statusText, headers: response.headers });
   let json: unknown;
   try {
     json = JSON.parse(text);

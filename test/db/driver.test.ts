@@ -5,7 +5,7 @@ import { describeEachDatabase } from '../support/databases';
  * The driver runs a few statements beside Prisma on the same tables, so what it writes must read back
  * through Prisma as written, and compare with what Prisma wrote, on both databases.
  */
-describeEachDatabase('statements through the driver', (db) => {
+describeEachDatabase('statements through the driver', (db, kind) => {
   const at = new Date('2026-12-01T10:00:00.123Z');
 
   async function addConnection(id: string) {
@@ -37,5 +37,19 @@ describeEachDatabase('statements through the driver', (db) => {
     const count = (sql: string, value: Date) => driver.query<unknown>(`SELECT 1 FROM "Credential" WHERE "refreshedAt" ${sql} $1`, [value]).then((found) => found.length);
 
     expect([await count('>', before), await count('=', at), await count('<', after), await count('<', before), await count('>', after)]).toEqual([1, 1, 1, 0, 0]);
+  });
+
+  it('shows a relaxed write to every reader at once; on PostgreSQL only its commit skips the wait for the WAL flush', async () => {
+    await addConnection('c1');
+    const driver = driverOf(db().prisma);
+
+    await driver.relaxed.execute(`UPDATE "Credential" SET "refreshLockOwner" = $1 WHERE "connectionId" = $2`, ['owner-2', 'c1']);
+
+    expect(await driver.query(`SELECT "refreshLockOwner" FROM "Credential" WHERE "connectionId" = $1`, ['c1'])).toEqual([{ refreshLockOwner: 'owner-2' }]);
+    expect((await db().prisma.credential.findUniqueOrThrow({ where: { connectionId: 'c1' } })).refreshLockOwner).toBe('owner-2');
+    if (kind === 'postgresql') {
+      expect(await driver.relaxed.query('SHOW synchronous_commit', [])).toEqual([{ synchronous_commit: 'off' }]);
+      expect(await driver.query('SHOW synchronous_commit', [])).toEqual([{ synchronous_commit: 'on' }]);
+    }
   });
 });

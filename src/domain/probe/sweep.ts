@@ -12,6 +12,8 @@ import type { ProbeDeps, ProbeResult, SweepCounts, SweepOptions } from './types'
  */
 
 const DEFAULT_PAGE_SIZE = 200;
+/** How long a sweep waits before it claims again when another replica's claim held everything it went for. */
+const CONTENDED_RETRY_MS = 10;
 
 /** Probes every due connection, most overdue first, within the overall and per-provider limits. */
 export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {}): Promise<SweepCounts> {
@@ -19,19 +21,27 @@ export async function runProbeSweep(deps: ProbeDeps, options: SweepOptions = {})
   const limiter = new KeyedLimiter(deps.settings.concurrency, deps.settings.perProviderConcurrency);
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const pending = new Set<Promise<void>>();
+  // Wakes the loop below when a probe finishes; racing all pending probes instead would register a
+  // reaction on each of them for every probe started.
+  let finished: (() => void) | undefined;
   const claim: ProbeClaim = { by: deps.replica, at: deps.clock.now() };
   const healthy = new HealthyChecks(deps, pageSize);
   const lease = new SweepLease(deps, claim);
   try {
-    for await (const { connection, credential } of claimedConnections(deps, claim, lease, pageSize, options.limit ?? Infinity)) {
-      // The limits are on what providers see: a probe's slot goes to the next one once its provider has
-      // answered, and its answer is recorded meanwhile.
-      const task: Promise<void> = limiter
-        .run(connection.provider, (answered) => probeInSweep({ ...deps, answered }, connection, credential, healthy, counts))
-        .finally(() => pending.delete(task));
-      pending.add(task);
-      // Claim ahead by at most a page: a large backlog never sits in memory, and other replicas get the rest.
-      if (pending.size >= pageSize) await Promise.race(pending);
+    for await (const page of claimedPages(deps, claim, lease, pageSize, options.limit ?? Infinity)) {
+      for (const { connection, credential } of page) {
+        // The limits are on what providers see: a probe's slot goes to the next one once its provider has
+        // answered, and its answer is recorded meanwhile.
+        const task: Promise<void> = limiter
+          .run(connection.provider, (answered) => probeInSweep({ ...deps, answered }, connection, credential, healthy, counts))
+          .finally(() => {
+            pending.delete(task);
+            finished?.();
+          });
+        pending.add(task);
+        // Claim ahead by at most a page: a large backlog never sits in memory, and other replicas get the rest.
+        while (pending.size >= pageSize) await new Promise<void>((resolve) => (finished = resolve));
+      }
     }
     await Promise.all(pending);
     await healthy.flush();
@@ -109,19 +119,20 @@ interface DueConnection {
  * Claims the due connections a page at a time (see claimDueConnections), each page's credentials read
  * in one query. Due means due when the sweep started, so connections probed meanwhile never come back.
  */
-async function* claimedConnections(deps: ProbeDeps, claim: ProbeClaim, lease: SweepLease, pageSize: number, limit: number): AsyncGenerator<DueConnection> {
+async function* claimedPages(deps: ProbeDeps, claim: ProbeClaim, lease: SweepLease, pageSize: number, limit: number): AsyncGenerator<DueConnection[]> {
   const prisma: Prisma = deps.prisma;
   let taken = 0;
   while (taken < limit) {
     const take = Math.min(pageSize, limit - taken);
     const claimed = await claimDueConnections(prisma, claim, { dueBy: claim.at, now: deps.clock.now(), leaseUntil: lease.until(), take });
     if (claimed.length === 0) {
-      // Nothing left, or another replica's claim held the rows this one went for.
-      if (await anyDueForProbe(prisma, claim.at, deps.clock.now())) continue;
-      return;
+      // Nothing left, or another replica's claim held the rows this one went for: it commits in a moment.
+      if (!(await anyDueForProbe(prisma, claim.at, deps.clock.now()))) return;
+      await new Promise((resolve) => setTimeout(resolve, CONTENDED_RETRY_MS));
+      continue;
     }
     const credentials = await findSealedCredentials(prisma, claimed.map((connection) => connection.id));
-    for (const connection of claimed) yield { connection, credential: credentials.get(connection.id) ?? null };
+    yield claimed.map((connection) => ({ connection, credential: credentials.get(connection.id) ?? null }));
     taken += claimed.length;
   }
 }
