@@ -66,8 +66,9 @@ async function sqliteDriver(file: string): Promise<Driver> {
   const prepares = new Map<string, { statement: BetterSqlite3.Statement; dates: string[] }>();
   const open = () => {
     if (!db) {
-      // The same settings as Prisma's connection (src/db/client.ts): wait for another writer, sync at checkpoints.
-      db = new Database(file, { timeout: 10_000 });
+      // No busy timeout: better-sqlite3 would wait for the lock synchronously, stopping the event loop that
+      // the Prisma transaction holding the lock needs in order to finish. `unlocked` waits asynchronously.
+      db = new Database(file, { timeout: 0 });
       db.pragma('synchronous = NORMAL');
     }
     return db;
@@ -85,11 +86,11 @@ async function sqliteDriver(file: string): Promise<Driver> {
   const bind = (params: SqlValue[]) => Object.fromEntries(params.map((value, i) => [String(i + 1), sqliteValue(value)]));
   const statements: Statements = {
     async execute(sql, params) {
-      return prepared(sql).statement.run(bind(params)).changes;
+      return unlocked(() => prepared(sql).statement.run(bind(params)).changes);
     },
     async query<T>(sql: string, params: SqlValue[]) {
       const { statement, dates } = prepared(sql);
-      const rows = statement.all(bind(params)) as Record<string, unknown>[];
+      const rows = await unlocked(() => statement.all(bind(params)) as Record<string, unknown>[]);
       for (const row of rows) for (const column of dates) if (typeof row[column] === 'string') row[column] = new Date(row[column]);
       return rows as T[];
     },
@@ -105,6 +106,22 @@ async function sqliteDriver(file: string): Promise<Driver> {
       db = undefined;
     },
   };
+}
+
+/** As long as Prisma's connection waits for a writer (src/db/client.ts). */
+const SQLITE_BUSY_WAIT_MS = 10_000;
+
+/** Runs a statement, trying again while another connection holds the lock: between tries the event loop runs. */
+async function unlocked<T>(run: () => T): Promise<T> {
+  const giveUpAt = Date.now() + SQLITE_BUSY_WAIT_MS;
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      return run();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
 }
 
 /** Prisma's SQLite text for a date; anything else as it is (booleans as 0/1, like Prisma). */

@@ -52,4 +52,21 @@ describeEachDatabase('statements through the driver', (db, kind) => {
       expect(await driver.query('SHOW synchronous_commit', [])).toEqual([{ synchronous_commit: 'on' }]);
     }
   });
+
+  it('waits for a Prisma transaction that holds the write lock without stopping the event loop the transaction needs', async () => {
+    await addConnection('c2');
+    const driver = driverOf(db().prisma);
+    const started = Date.now();
+    let driverWrite: Promise<number> | undefined;
+    await db().prisma.$transaction(async (tx) => {
+      await tx.credential.update({ where: { connectionId: 'c2' }, data: { refreshLockOwner: 'prisma' } });
+      // The driver writes while the transaction holds SQLite's lock; the transaction then awaits a timer,
+      // which only fires if the driver's wait left the event loop running.
+      driverWrite = driver.execute(`UPDATE "Connection" SET "name" = $1 WHERE "id" = $2`, ['renamed', 'c2']);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    expect(await driverWrite).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await db().prisma.connection.findUniqueOrThrow({ where: { id: 'c2' } })).name).toBe('renamed');
+  });
 });
