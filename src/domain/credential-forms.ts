@@ -21,10 +21,9 @@ export function formFieldsOf(provider: ProviderDefinition): FormField[] {
   throw new Error(`provider ${provider.id} signs in with OAuth, not a form`);
 }
 
-export function formHelpOf(provider: ProviderDefinition): string {
-  if (provider.auth.type === 'api_key') return provider.auth.keyHelp;
-  if (provider.auth.type === 'credentials_form') return provider.auth.help;
-  return '';
+/** An API-key provider's own help (an operator's words); a database form's is the message catalogs'. */
+export function formHelpOf(provider: ProviderDefinition): string | null {
+  return provider.auth.type === 'api_key' ? provider.auth.keyHelp : null;
 }
 
 /** Values to show again when reauthorizing: the stored ones that are not secret, else each field's default. */

@@ -113,16 +113,13 @@ export function mountOAuthRoutes(router: Router, deps: FlowDeps & { metrics: Met
   });
 }
 
-/** The built-in database forms' help is the catalogs'; another provider's is its own. */
-const DATABASE_PROVIDERS = new Set(['postgresql', 'mysql']);
-
 function formPage(t: T, provider: ProviderDefinition, values: Record<string, string>, flowToken: string, csrfToken: string, connection?: Connection, error?: string): string {
   return credentialsFormPage(t, {
     ...(connection ? { connectionName: connection.name, account: connection.externalAccountId } : {}),
     providerName: provider.name,
     fields: formFieldsOf(provider),
     values,
-    help: DATABASE_PROVIDERS.has(provider.id) ? t.t('form.helpDatabase') : formHelpOf(provider),
+    help: formHelpOf(provider) ?? t.t('form.helpDatabase'),
     flowToken,
     csrfToken,
     ...(error ? { error } : {}),

@@ -1,5 +1,5 @@
 import type { FormField } from '../providers/definition';
-import type { MessageKey, T } from '../slack/blocks/messages';
+import { CATALOGS, type MessageKey, type T } from '../slack/blocks/messages';
 
 /**
  * The few HTML pages people see outside Slack: plain, accessible, no scripts, everything escaped, in the
@@ -38,11 +38,10 @@ export interface CredentialsFormInput {
   error?: string;
 }
 
-const KNOWN_FIELDS = new Set(['apiKey', 'host', 'port', 'database', 'user', 'password', 'tls']);
-
 /** A field's label in the reader's words where the catalogs know the field, else the provider's own. */
 export function fieldLabel(t: T, field: Pick<FormField, 'name' | 'label'>): string {
-  return KNOWN_FIELDS.has(field.name) ? t.t(`field.${field.name}` as MessageKey) : field.label;
+  const key = `field.${field.name}`;
+  return key in CATALOGS.en ? t.t(key as MessageKey) : field.label;
 }
 
 /** The single-use form for an API key or account details; secret fields are never prefilled. */

@@ -209,8 +209,6 @@ const credentialsFormAuthSchema = z.object({
   verify: z.enum(['postgresql', 'mysql']),
   /** The connection's account id, from the fields (`{host}:{port}/{database}`): re-entered details must keep it. */
   accountId: z.string().min(1),
-  /** Plain words shown on the form. */
-  help: z.string().min(1),
 });
 export type CredentialsFormAuth = z.infer<typeof credentialsFormAuthSchema>;
 
