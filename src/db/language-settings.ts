@@ -1,4 +1,5 @@
 import type { Prisma, Tx } from './client';
+import { driverOf } from './driver';
 
 /**
  * Every read and write of the LanguageSetting table: a workspace's language (channelId "") and the
@@ -10,9 +11,15 @@ type Client = Prisma | Tx;
 /** The workspace's own row: a channel id is never empty. */
 export const WORKSPACE = '';
 
-/** The workspace's language and the channel's, from one query. */
-export async function languagesOf(db: Client, teamId: string, channelId: string | null): Promise<{ workspace: string | null; channel: string | null }> {
-  const rows = await db.languageSetting.findMany({ where: { teamId, channelId: { in: channelId ? [WORKSPACE, channelId] : [WORKSPACE] } }, select: { channelId: true, language: true } });
+/**
+ * The workspace's language and the channel's, from one statement. It runs before every Slack message
+ * is rendered, so it goes through the driver, prepared once (src/db/driver.ts), not Prisma's compiler.
+ */
+export async function languagesOf(prisma: Prisma, teamId: string, channelId: string | null): Promise<{ workspace: string | null; channel: string | null }> {
+  const rows = await driverOf(prisma).query<{ channelId: string; language: string }>(
+    `SELECT "channelId", "language" FROM "LanguageSetting" WHERE "teamId" = $1 AND "channelId" IN ($2, $3)`,
+    [teamId, WORKSPACE, channelId ?? WORKSPACE],
+  );
   return {
     workspace: rows.find((row) => row.channelId === WORKSPACE)?.language ?? null,
     channel: channelId ? (rows.find((row) => row.channelId === channelId)?.language ?? null) : null,
