@@ -7,7 +7,7 @@ import { genericOAuthEnv, startFakeOAuthProvider, type FakeOAuthProvider } from 
 import { startFakeSlack, FAKE_SLACK_DEFAULTS, type FakeSlack } from '../fakes/fake-slack';
 import { killReplica, logLines, startReplicas, stopReplica, type ReplicaProcess } from '../support/replica-process';
 import { TEST_SECRETS } from '../support/test-app';
-import { waitFor } from '../support/wait';
+import { clearOfMinuteBoundary, nextMinuteBoundary, waitFor } from '../support/wait';
 
 /**
  * Two app processes on one database sweep at the same minute's fire. Each claims pages of due
@@ -25,8 +25,6 @@ const CONNECTIONS = 600;
 const CONCURRENCY = 4;
 const TOKEN_LATENCY_MS = 20;
 const MINUTE_MS = 60_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const { kind, skip } of databaseKinds()) {
   (skip ? describe.skip : describe)(`two replicas sweeping one database [${kind}${skip ? ` skipped: ${skip}` : ''}]`, () => {
@@ -121,12 +119,3 @@ for (const { kind, skip } of databaseKinds()) {
   });
 }
 
-function nextMinuteBoundary(from = Date.now()): number {
-  return Math.floor(from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
-}
-
-/** When the next minute boundary is closer than `marginMs`, waits until it has passed. */
-async function clearOfMinuteBoundary(marginMs: number): Promise<void> {
-  const next = nextMinuteBoundary();
-  if (next - Date.now() < marginMs) await sleep(next - Date.now() + 500);
-}

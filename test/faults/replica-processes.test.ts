@@ -5,7 +5,7 @@ import { adminRequest, postIngest } from '../fakes/ingest-requests';
 import { killReplica, logLines, startReplicas, stopReplica, type LogLine, type ReplicaProcess } from '../support/replica-process';
 import { blockAction, postSigned, TEST_SIGNING_SECRET } from '../fakes/slack-requests';
 import { TEST_SECRETS } from '../support/test-app';
-import { waitFor } from '../support/wait';
+import { clearOfMinuteBoundary, nextMinuteBoundary, waitFor } from '../support/wait';
 
 /**
  * Two real app processes on different ports sharing one PostgreSQL database, the way a load balancer runs
@@ -172,15 +172,6 @@ const postgres = databaseKinds().find(({ kind }) => kind === 'postgresql')!;
   }, 150_000);
 });
 
-function nextMinuteBoundary(from = Date.now()): number {
-  return Math.floor(from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
-}
-
-/** When the next minute boundary is closer than `marginMs`, waits until it has passed. */
-async function clearOfMinuteBoundary(marginMs: number): Promise<void> {
-  const next = nextMinuteBoundary();
-  if (next - Date.now() < marginMs) await sleep(next - Date.now() + 500);
-}
 
 function inMinute(line: LogLine, start: Date): boolean {
   const at = Date.parse(line.time);

@@ -6,3 +6,16 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+const MINUTE_MS = 60_000;
+
+/** The next wall-clock minute, when the scheduler's minute jobs fire. */
+export function nextMinuteBoundary(from = Date.now()): number {
+  return Math.floor(from / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+}
+
+/** When the next minute boundary is closer than `marginMs`, waits until it has passed. */
+export async function clearOfMinuteBoundary(marginMs: number): Promise<void> {
+  const next = nextMinuteBoundary();
+  if (next - Date.now() < marginMs) await new Promise((resolve) => setTimeout(resolve, next - Date.now() + 500));
+}
