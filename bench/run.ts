@@ -166,7 +166,7 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const target: BenchTarget = { app, env, url, fakes, ingestSecret: secrets.ingest, signingSecret: secrets.signing, botToken: secrets.botToken };
 
     log(`ingest → chat.postMessage: ${SETTINGS.ingest.perSecond * SETTINGS.ingest.seconds} events at ${SETTINGS.ingest.perSecond}/s`);
-    const ingest = await ingestToPost(target, SETTINGS.ingest);
+    const ingest = await ingestToPost(target, { ...SETTINGS.ingest, label: 'INGEST' });
     log(`click → ack: ${SETTINGS.clicks.samples} clicks each, Reconnect and bare Bolt`);
     const clicks = await clickToAck(target, ingest.incidents, SETTINGS.clicks);
     log(`probe sweep: ${SETTINGS.probe.connections} connections`);

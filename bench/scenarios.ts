@@ -45,6 +45,8 @@ async function createInChunks<T>(rows: T[], create: (chunk: T[]) => Promise<unkn
 
 export interface IngestResult {
   latenciesMs: number[];
+  /** CPU time of this process (the app's) from the first event sent to the last alert posted, per alert. */
+  cpuPerAlertMs: number;
   /** The incidents the events opened, each with a posted alert, for the click scenario. */
   incidents: { id: string; channelId: string; messageTs: string }[];
 }
@@ -53,7 +55,7 @@ export interface IngestResult {
  * Open loop at `perSecond`: events go out on schedule whether or not earlier ones were answered, each for
  * its own connection and channel, so every one posts and the per-channel pacing never holds one back.
  */
-export async function ingestToPost(target: BenchTarget, options: { perSecond: number; seconds: number }): Promise<IngestResult> {
+export async function ingestToPost(target: BenchTarget, options: { perSecond: number; seconds: number; label: string }): Promise<IngestResult> {
   const prisma = target.app.core.db.prisma;
   const count = options.perSecond * options.seconds;
   const connections = Array.from({ length: count }, (_, i) => ({
@@ -61,9 +63,9 @@ export async function ingestToPost(target: BenchTarget, options: { perSecond: nu
     teamId: BENCH_TEAM.id,
     provider: 'meta_ads',
     kind: 'ad_platform',
-    name: `Meta Ads ${pad(i)}`,
-    externalAccountId: `act_bench_${pad(i)}`,
-    channelId: `C0INGEST${pad(i)}`,
+    name: `Meta Ads ${options.label}${pad(i)}`,
+    externalAccountId: `act_bench_${options.label}${pad(i)}`,
+    channelId: `C0${options.label}${pad(i)}`,
   }));
   await createInChunks(connections, (data) => prisma.connection.createMany({ data }));
 
@@ -79,14 +81,16 @@ export async function ingestToPost(target: BenchTarget, options: { perSecond: nu
     const headers = { 'content-type': 'application/json', ...signedHeaders(target.ingestSecret, body, new Date()) };
     return { key: connection.channelId, url: `${target.url}/api/v1/connection-events`, headers, body };
   });
+  const cpuBefore = process.cpuUsage();
   const answers = await target.fakes.openLoop(requests, options.perSecond);
   const refused = answers.filter((answer) => answer.status !== 202);
   if (refused.length > 0) throw new Error(`ingest answered ${refused[0]!.status} to ${refused.length} events`);
   const sentAt = new Map(answers.map((answer) => [answer.key, answer.sentAt]));
   const posts = await target.fakes.waitForPosts((post) => !post.threadTs && sentAt.has(post.channel), count, 60_000);
+  const cpu = process.cpuUsage(cpuBefore);
   const latenciesMs = posts.map((post) => post.at - sentAt.get(post.channel)!);
   const incidents = await prisma.incident.findMany({ where: { teamId: BENCH_TEAM.id, state: 'open' }, select: { id: true, channelId: true, messageTs: true } });
-  return { latenciesMs, incidents: incidents.map((incident) => ({ id: incident.id, channelId: incident.channelId!, messageTs: incident.messageTs! })) };
+  return { latenciesMs, cpuPerAlertMs: (cpu.user + cpu.system) / 1000 / count, incidents: incidents.map((incident) => ({ id: incident.id, channelId: incident.channelId!, messageTs: incident.messageTs! })) };
 }
 
 // ---- 2. button click → HTTP ack ----------------------------------------------------------------------

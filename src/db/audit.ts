@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sqltag as sql } from '@prisma/client/runtime/client';
 import type { AuditEvent } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
+import { sqlOf } from './driver';
 import { pruneInPages } from './prune';
 
 export type ActorType = 'probe' | 'webhook' | 'user' | 'system' | 'admin' | 'data_platform';
@@ -27,10 +28,12 @@ export interface AuditEntry {
 
 /** A plain insert: every status change and action writes one, and a model create costs about three times as much. */
 export async function recordAudit(db: Prisma | Tx, entry: AuditEntry): Promise<void> {
-  await db.$executeRaw`
-    INSERT INTO "AuditEvent" ("id", "teamId", "connectionId", "incidentId", "action", "fromStatus", "toStatus", "reason", "actorType", "actorId", "detail", "createdAt")
-    VALUES (${randomUUID()}, ${entry.teamId}, ${entry.connectionId ?? null}, ${entry.incidentId ?? null}, ${entry.action}, ${entry.fromStatus ?? null},
-            ${entry.toStatus ?? null}, ${entry.reason ?? null}, ${entry.actor.type}, ${entry.actor.id ?? null}, ${JSON.stringify(entry.detail ?? {})}, ${entry.at})`;
+  await sqlOf(db).execute(
+    `INSERT INTO "AuditEvent" ("id", "teamId", "connectionId", "incidentId", "action", "fromStatus", "toStatus", "reason", "actorType", "actorId", "detail", "createdAt")
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [randomUUID(), entry.teamId, entry.connectionId ?? null, entry.incidentId ?? null, entry.action, entry.fromStatus ?? null,
+      entry.toStatus ?? null, entry.reason ?? null, entry.actor.type, entry.actor.id ?? null, JSON.stringify(entry.detail ?? {}), entry.at],
+  );
 }
 
 export async function auditTrail(db: Prisma, where: { connectionId?: string; incidentId?: string }, take = 20) {

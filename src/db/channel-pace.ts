@@ -1,4 +1,5 @@
 import type { Prisma } from './client';
+import { driverOf } from './driver';
 
 /**
  * Slack takes about one message per second per channel. Every replica reserves its turn here before it
@@ -7,10 +8,13 @@ import type { Prisma } from './client';
  * arithmetic the same on SQLite and PostgreSQL.
  */
 export async function reserveChannelSlot(prisma: Prisma, channelKey: string, nowMs: number, gapMs: number): Promise<number> {
-  const rows = await prisma.$queryRaw<{ nextAtMs: bigint | number }[]>`
-    INSERT INTO "ChannelPace" ("channelKey", "nextAtMs") VALUES (${channelKey}, ${BigInt(nowMs + gapMs)})
-    ON CONFLICT ("channelKey") DO UPDATE SET "nextAtMs" =
-      CASE WHEN "ChannelPace"."nextAtMs" + ${BigInt(gapMs)} > excluded."nextAtMs" THEN "ChannelPace"."nextAtMs" + ${BigInt(gapMs)} ELSE excluded."nextAtMs" END
-    RETURNING "nextAtMs"`;
+  // Through the driver: every post runs it. PostgreSQL's bigint comes back as text.
+  const rows = await driverOf(prisma).query<{ nextAtMs: string | number }>(
+    `INSERT INTO "ChannelPace" ("channelKey", "nextAtMs") VALUES ($1, $2)
+     ON CONFLICT ("channelKey") DO UPDATE SET "nextAtMs" =
+       CASE WHEN "ChannelPace"."nextAtMs" + $3 > excluded."nextAtMs" THEN "ChannelPace"."nextAtMs" + $3 ELSE excluded."nextAtMs" END
+     RETURNING "nextAtMs"`,
+    [channelKey, nowMs + gapMs, gapMs],
+  );
   return Number(rows[0]!.nextAtMs) - gapMs;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient as PostgresClient } from '../generated/postgresql/client';
 import { describeDatabase, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from './database-url';
-import { attachDriver } from './driver';
+import { attachDriver, catchTransactions } from './driver';
 import { isOpeningError } from './errors';
 import { migrate, type MigrationResult } from './migrate';
 
@@ -74,11 +74,11 @@ async function createClient(target: DatabaseTarget, poolSize: number): Promise<P
   if (target.kind === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true });
     const [{ PrismaBetterSQLite3 }, { PrismaClient: SqliteClient }] = await Promise.all([import('@prisma/adapter-better-sqlite3'), import('../generated/sqlite/client')]);
-    const adapter = new PrismaBetterSQLite3({ url: target.file, timeout: 10_000 });
+    const adapter = await catchTransactions(new PrismaBetterSQLite3({ url: target.file, timeout: 10_000 }), 'sqlite');
     return new SqliteClient({ adapter }) as unknown as Prisma;
   }
   const [{ PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([import('@prisma/adapter-pg'), import('../generated/postgresql/client')]);
-  const adapter = new PrismaPg(
+  const adapter = await catchTransactions(new PrismaPg(
     {
       connectionString: target.connectionString,
       max: poolSize,
@@ -87,6 +87,6 @@ async function createClient(target: DatabaseTarget, poolSize: number): Promise<P
       options: `-c search_path="${target.schema}"`,
     },
     { schema: target.schema },
-  );
+  ), 'postgresql');
   return new PostgresClient({ adapter });
 }

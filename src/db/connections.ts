@@ -1,8 +1,7 @@
-import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Connection as ConnectionRow } from '../generated/postgresql/client';
 import type { ConnectionKind } from '../lib/provider-ids';
 import type { Prisma, Tx } from './client';
-import { driverOf, placeholders, type SqlValue } from './driver';
+import { driverOf, placeholders, sqlOf, type SqlValue } from './driver';
 import { parseJson } from './json';
 
 export type ConnectionStatus = 'connected' | 'authorization_required' | 'degraded' | 'disabled';
@@ -145,7 +144,7 @@ export async function recordProbeChecks(prisma: Prisma, connectionIds: string[],
  * change, inside its transaction, where Prisma's model API costs two to three times as much CPU.
  */
 export async function connectionRow(db: Client, id: string): Promise<ConnectionRow | null> {
-  const [row] = await db.$queryRaw<ConnectionRow[]>`SELECT * FROM "Connection" WHERE "id" = ${id}`;
+  const [row] = await sqlOf(db).query<ConnectionRow>('SELECT * FROM "Connection" WHERE "id" = $1', [id]);
   return row ?? null;
 }
 
@@ -161,13 +160,20 @@ export interface StatusWrite {
 
 /** Writes `write` only if the row is still as `expected` was read; returns the row after, or null. */
 export async function swapStatus(db: Client, expected: Pick<ConnectionRow, 'id' | 'status' | 'updatedAt'>, write: StatusWrite): Promise<ConnectionRow | null> {
-  const changes = [sql`"status" = ${write.status}`, sql`"reason" = ${write.reason}`, sql`"statusChangedAt" = ${write.statusChangedAt}`, sql`"updatedAt" = ${new Date()}`];
-  if (write.disabledAt !== undefined) changes.push(sql`"disabledAt" = ${write.disabledAt}`);
-  if (write.succeededAt) changes.push(sql`"consecutiveFailures" = 0`, sql`"lastSuccessAt" = ${write.succeededAt}`);
-  const [row] = await db.$queryRaw<ConnectionRow[]>`
-    UPDATE "Connection" SET ${join(changes)}
-    WHERE "id" = ${expected.id} AND "status" = ${expected.status} AND "updatedAt" = ${expected.updatedAt}
-    RETURNING *`;
+  const params: SqlValue[] = [expected.id, expected.status, expected.updatedAt, write.status, write.reason, write.statusChangedAt, new Date()];
+  const changes = ['"status" = $4', '"reason" = $5', '"statusChangedAt" = $6', '"updatedAt" = $7'];
+  if (write.disabledAt !== undefined) {
+    params.push(write.disabledAt);
+    changes.push(`"disabledAt" = $${params.length}`);
+  }
+  if (write.succeededAt) {
+    params.push(write.succeededAt);
+    changes.push('"consecutiveFailures" = 0', `"lastSuccessAt" = $${params.length}`);
+  }
+  const [row] = await sqlOf(db).query<ConnectionRow>(
+    `UPDATE "Connection" SET ${changes.join(', ')} WHERE "id" = $1 AND "status" = $2 AND "updatedAt" = $3 RETURNING *`,
+    params,
+  );
   return row ?? null;
 }
 

@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Pool } from 'pg';
-import type { Prisma } from './client';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import type { Prisma, Tx } from './client';
 import type { DatabaseTarget } from './database-url';
 
 /**
@@ -53,6 +54,59 @@ export function driverOf(prisma: Prisma): Driver {
   return driver;
 }
 
+/**
+ * Statements for `db`: inside a transaction opened by `openTransaction` (src/db/transaction.ts), on that
+ * transaction's own connection, so they see and commit with what Prisma wrote in it; outside, the driver's.
+ */
+export function sqlOf(db: Prisma | Tx): Statements {
+  return transactionStatements.get(db) ?? driverOf(db as Prisma);
+}
+
+const transactionStatements = new WeakMap<object, Statements>();
+const opening = new AsyncLocalStorage<(statements: Statements) => void>();
+
+/**
+ * Runs `open`, which starts a Prisma interactive transaction and calls `bind` with its client first thing:
+ * the adapter (patched by `catchTransactions`) hands over the connection it began the transaction on.
+ */
+export async function openTransaction<T>(open: (bind: (tx: Tx) => void) => Promise<T>): Promise<T> {
+  let caught: Statements | undefined;
+  return opening.run(
+    (statements) => (caught = statements),
+    () =>
+      open((tx) => {
+        if (!caught) throw new Error('the transaction began on a connection the driver did not see (was the client opened by openDatabase?)');
+        transactionStatements.set(tx, caught);
+      }),
+  );
+}
+
+interface TransactionStarter {
+  startTransaction(...args: unknown[]): Promise<{ client: unknown }>;
+}
+
+/**
+ * Patches a Prisma adapter factory so that each transaction it starts tells `openTransaction` its connection
+ * (both adapters keep it as the transaction's `client`: better-sqlite3's one Database, a pg PoolClient).
+ */
+export async function catchTransactions<F extends { connect(): Promise<unknown> }>(factory: F, kind: DatabaseTarget['kind']): Promise<F> {
+  const pgTypes = kind === 'postgresql' ? (await import('pg')).types : undefined;
+  const statementsOn = (client: unknown): Statements =>
+    pgTypes ? pgStatements(pgTypes, (config) => (client as PoolClient).query(config)) : sqliteStatements(() => client as BetterSqlite3.Database);
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = (await connect()) as TransactionStarter;
+    const start = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (...args) => {
+      const transaction = await start(...args);
+      opening.getStore()?.(statementsOn(transaction.client));
+      return transaction;
+    };
+    return adapter;
+  };
+  return factory;
+}
+
 /** Called by openDatabase; the driver connects on its first statement. */
 export async function attachDriver(prisma: Prisma, target: DatabaseTarget): Promise<Driver> {
   const driver = target.kind === 'sqlite' ? await sqliteDriver(target.file) : await postgresDriver(target.connectionString, target.schema);
@@ -63,7 +117,6 @@ export async function attachDriver(prisma: Prisma, target: DatabaseTarget): Prom
 async function sqliteDriver(file: string): Promise<Driver> {
   const { default: Database } = await import('better-sqlite3');
   let db: BetterSqlite3.Database | undefined;
-  const prepares = new Map<string, { statement: BetterSqlite3.Statement; dates: string[] }>();
   const open = () => {
     if (!db) {
       // No busy timeout: better-sqlite3 would wait for the lock synchronously, stopping the event loop that
@@ -73,18 +126,40 @@ async function sqliteDriver(file: string): Promise<Driver> {
     }
     return db;
   };
+  const statements = sqliteStatements(open);
+  return {
+    kind: 'sqlite',
+    ...statements,
+    // Commits already wait for no sync under WAL with synchronous=NORMAL.
+    relaxed: statements,
+    async close() {
+      db?.close();
+      db = undefined;
+    },
+  };
+}
+
+type PreparedSqlite = { statement: BetterSqlite3.Statement; dates: string[] };
+const sqlitePrepared = new WeakMap<BetterSqlite3.Database, Map<string, PreparedSqlite>>();
+
+/** Statements on one better-sqlite3 connection, each prepared once for as long as the connection lives. */
+function sqliteStatements(connection: () => BetterSqlite3.Database): Statements {
   const prepared = (sql: string) => {
-    let entry = prepares.get(sql);
+    const db = connection();
+    let cache = sqlitePrepared.get(db);
+    if (!cache) sqlitePrepared.set(db, (cache = new Map()));
+    let entry = cache.get(sql);
     if (!entry) {
-      const statement = open().prepare(sql);
+      // Prisma's adapter turns on BigInts for its connection; these statements read plain numbers.
+      const statement = db.prepare(sql).safeIntegers(false);
       const dates = statement.reader ? statement.columns().filter((column) => column.type === 'DATETIME').map((column) => column.name) : [];
       entry = { statement, dates };
-      prepares.set(sql, entry);
+      cache.set(sql, entry);
     }
     return entry;
   };
   const bind = (params: SqlValue[]) => Object.fromEntries(params.map((value, i) => [String(i + 1), sqliteValue(value)]));
-  const statements: Statements = {
+  return {
     async execute(sql, params) {
       return unlocked(() => prepared(sql).statement.run(bind(params)).changes);
     },
@@ -93,17 +168,6 @@ async function sqliteDriver(file: string): Promise<Driver> {
       const rows = await unlocked(() => statement.all(bind(params)) as Record<string, unknown>[]);
       for (const row of rows) for (const column of dates) if (typeof row[column] === 'string') row[column] = new Date(row[column]);
       return rows as T[];
-    },
-  };
-  return {
-    kind: 'sqlite',
-    ...statements,
-    // Commits already wait for no sync under WAL with synchronous=NORMAL.
-    relaxed: statements,
-    async close() {
-      prepares.clear();
-      db?.close();
-      db = undefined;
     },
   };
 }
@@ -146,10 +210,6 @@ async function postgresDriver(connectionString: string, schema: string): Promise
         max: 4,
         connectionTimeoutMillis: 10_000,
         options: `-c search_path="${schema}"${kind === 'relaxed' ? ' -c synchronous_commit=off' : ''}`,
-        types: {
-          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-            oid === TIMESTAMP_OID ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-        },
       });
       // An idle connection the server dropped (a restart): the pool replaces it at the next statement,
       // which fails like any query during an outage (src/db/errors.ts reads it).
@@ -158,28 +218,7 @@ async function postgresDriver(connectionString: string, schema: string): Promise
     }
     return pool;
   };
-  // A named statement is parsed once per connection and then only bound and executed.
-  const names = new Map<string, string>();
-  const named = (sql: string) => {
-    let name = names.get(sql);
-    if (!name) {
-      name = `reconnect_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
-      names.set(sql, name);
-    }
-    return name;
-  };
-  const on = (kind: 'durable' | 'relaxed'): Statements => {
-    const run = (sql: string, params: SqlValue[]) =>
-      open(kind).query({ name: named(sql), text: sql, values: params.map((value) => (value instanceof Date ? value.toISOString() : value)) });
-    return {
-      async execute(sql, params) {
-        return (await run(sql, params)).rowCount ?? 0;
-      },
-      async query<T>(sql: string, params: SqlValue[]) {
-        return (await run(sql, params)).rows as T[];
-      },
-    };
-  };
+  const on = (kind: 'durable' | 'relaxed') => pgStatements(pg.types, (config) => open(kind).query(config));
   return {
     kind: 'postgresql',
     ...on('durable'),
@@ -187,6 +226,39 @@ async function postgresDriver(connectionString: string, schema: string): Promise
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.end()));
       pools.clear();
+    },
+  };
+}
+
+type PgTypes = typeof import('pg').types;
+type PgRun = (config: QueryConfig) => Promise<QueryResult>;
+
+/** A named statement is parsed once per connection and then only bound and executed. */
+const pgNames = new Map<string, string>();
+function pgName(sql: string): string {
+  let name = pgNames.get(sql);
+  if (!name) {
+    name = `reconnect_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    pgNames.set(sql, name);
+  }
+  return name;
+}
+
+/** Statements through `run` (a pool, or the one connection of a transaction), dates read as UTC. */
+function pgStatements(types: PgTypes, run: PgRun): Statements {
+  // Per statement, as Prisma's connections parse dates their own way.
+  const parsers = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === TIMESTAMP_OID ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`) : types.getTypeParser(oid, format)) as PgTypes['getTypeParser'],
+  };
+  const query = (sql: string, params: SqlValue[]) =>
+    run({ name: pgName(sql), text: sql, values: params.map((value) => (value instanceof Date ? value.toISOString() : value)), types: parsers });
+  return {
+    async execute(sql, params) {
+      return (await query(sql, params)).rowCount ?? 0;
+    },
+    async query<T>(sql: string, params: SqlValue[]) {
+      return (await query(sql, params)).rows as T[];
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Prisma, Tx } from './client';
+import { sqlOf } from './driver';
 
 /**
  * Every read and write of the HomeViewer table: who looked at App Home lately. Their Home tab is
@@ -30,6 +31,6 @@ export function recentHomeViewers(db: Client, teamId: string, now: Date): Promis
 
 /** A plain query: it runs in every status change's transaction. */
 export async function anyRecentHomeViewer(db: Client, teamId: string, now: Date): Promise<boolean> {
-  const viewers = await db.$queryRaw<unknown[]>`SELECT 1 FROM "HomeViewer" WHERE "teamId" = ${teamId} AND "lastOpenedAt" >= ${viewerCutoff(now)} LIMIT 1`;
+  const viewers = await sqlOf(db).query<unknown>('SELECT 1 FROM "HomeViewer" WHERE "teamId" = $1 AND "lastOpenedAt" >= $2 LIMIT 1', [teamId, viewerCutoff(now)]);
   return viewers.length > 0;
 }

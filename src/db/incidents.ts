@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Incident, Prisma as Models } from '../generated/postgresql/client';
+import type { Connection as ConnectionRow, Incident, Prisma as Models } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
-import { driverOf } from './driver';
+import { driverOf, sqlOf } from './driver';
 
 /**
  * Every read and write of the Incident table. Those on the hot paths (every status change, every posted
@@ -13,10 +13,10 @@ type Client = Prisma | Tx;
 
 /** The connection's latest incident closed at or after `since`, which a new drop reopens (flap suppression). */
 export async function recentlyClosedIncident(db: Client, connectionId: string, since: Date): Promise<Incident | null> {
-  const [row] = await db.$queryRaw<Incident[]>`
-    SELECT * FROM "Incident"
-    WHERE "connectionId" = ${connectionId} AND "state" = 'closed' AND "closedAt" >= ${since}
-    ORDER BY "closedAt" DESC LIMIT 1`;
+  const [row] = await sqlOf(db).query<Incident>(
+    `SELECT * FROM "Incident" WHERE "connectionId" = $1 AND "state" = 'closed' AND "closedAt" >= $2 ORDER BY "closedAt" DESC LIMIT 1`,
+    [connectionId, since],
+  );
   return row ?? null;
 }
 
@@ -38,11 +38,12 @@ export interface NewIncident {
 export async function insertOpenIncident(db: Client, incident: NewIncident): Promise<string> {
   const id = randomUUID();
   const now = new Date();
-  await db.$executeRaw`
-    INSERT INTO "Incident" ("id", "connectionId", "teamId", "openKey", "state", "reason", "openedAt", "lastDroppedAt", "channelId",
-                            "counts", "reopenCount", "reminderCount", "createdAt", "updatedAt", "burstOf", "messageTs")
-    VALUES (${id}, ${incident.connectionId}, ${incident.teamId}, ${incident.connectionId}, 'open', ${incident.reason}, ${incident.openedAt},
-            ${incident.openedAt}, ${incident.channelId}, ${incident.counts}, 0, 0, ${now}, ${now}, ${incident.burstOf ?? null}, ${incident.messageTs ?? null})`;
+  await sqlOf(db).execute(
+    `INSERT INTO "Incident" ("id", "connectionId", "teamId", "openKey", "state", "reason", "openedAt", "lastDroppedAt", "channelId",
+                             "counts", "reopenCount", "reminderCount", "createdAt", "updatedAt", "burstOf", "messageTs")
+     VALUES ($1, $2, $3, $2, 'open', $4, $5, $5, $6, $7, 0, 0, $8, $8, $9, $10)`,
+    [id, incident.connectionId, incident.teamId, incident.reason, incident.openedAt, incident.channelId, incident.counts, now, incident.burstOf ?? null, incident.messageTs ?? null],
+  );
   return id;
 }
 
@@ -51,15 +52,16 @@ export async function insertOpenIncident(db: Client, incident: NewIncident): Pro
  * the window, by another connection, leading no other burst, and with the burst still open.
  */
 export async function burstLeadFor(db: Client, drop: { teamId: string; channelId: string | null; connectionId: string; since: Date; at: Date }): Promise<Incident | null> {
-  const candidates = await db.incident.findMany({
-    where: { teamId: drop.teamId, channelId: drop.channelId, burstOf: null, connectionId: { not: drop.connectionId }, openedAt: { gte: drop.since, lte: drop.at } },
-    orderBy: { openedAt: 'asc' },
-    take: 5,
-  });
-  for (const lead of candidates) {
-    if (lead.state === 'open' || (await db.incident.count({ where: { burstOf: lead.id, state: 'open' } })) > 0) return lead;
-  }
-  return null;
+  // One statement, as every drop with a burst window runs it; a channel of null matches null, as Prisma's would.
+  const [lead] = await sqlOf(db).query<Incident>(
+    `SELECT * FROM "Incident" AS "lead"
+     WHERE "teamId" = $1 AND ("channelId" = $2 OR ("channelId" IS NULL AND $2 IS NULL)) AND "burstOf" IS NULL AND "connectionId" <> $3
+       AND "openedAt" >= $4 AND "openedAt" <= $5
+       AND ("state" = 'open' OR EXISTS (SELECT 1 FROM "Incident" AS "member" WHERE "member"."burstOf" = "lead"."id" AND "member"."state" = 'open'))
+     ORDER BY "openedAt" LIMIT 1`,
+    [drop.teamId, drop.channelId, drop.connectionId, drop.since, drop.at],
+  );
+  return lead ?? null;
 }
 
 export interface BurstMember {
@@ -69,18 +71,24 @@ export interface BurstMember {
   connection: { name: string; provider: string; externalAccountId: string; credential: { signedInAs: string | null } | null };
 }
 
-/** The incidents that joined this lead's burst, oldest first, with what their alert row shows: one query. */
-export function burstMembers(db: Client, leadId: string): Promise<BurstMember[]> {
-  return db.incident.findMany({
-    where: { burstOf: leadId },
-    orderBy: { openedAt: 'asc' },
-    select: {
-      id: true,
-      state: true,
-      messageTs: true,
-      connection: { select: { name: true, provider: true, externalAccountId: true, credential: { select: { signedInAs: true } } } },
-    },
-  });
+/** The incidents that joined this lead's burst, oldest first, with what their alert row shows: one statement, run for every alert. */
+export async function burstMembers(db: Client, leadId: string): Promise<BurstMember[]> {
+  const rows = await sqlOf(db).query<{ id: string; state: string; messageTs: string | null; name: string; provider: string; externalAccountId: string; signedInAs: string | null; hasCredential: number | boolean }>(
+    `SELECT "member"."id", "member"."state", "member"."messageTs", "connection"."name", "connection"."provider", "connection"."externalAccountId",
+            "credential"."signedInAs", "credential"."connectionId" IS NOT NULL AS "hasCredential"
+     FROM "Incident" AS "member"
+     JOIN "Connection" AS "connection" ON "connection"."id" = "member"."connectionId"
+     LEFT JOIN "Credential" AS "credential" ON "credential"."connectionId" = "member"."connectionId"
+     WHERE "member"."burstOf" = $1
+     ORDER BY "member"."openedAt", "member"."id"`,
+    [leadId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    state: row.state,
+    messageTs: row.messageTs,
+    connection: { name: row.name, provider: row.provider, externalAccountId: row.externalAccountId, credential: row.hasCredential ? { signedInAs: row.signedInAs } : null },
+  }));
 }
 
 /**
@@ -89,9 +97,10 @@ export function burstMembers(db: Client, leadId: string): Promise<BurstMember[]>
  * lead was being posted (its insert committed after this statement had run).
  */
 export async function recordAlertPosted(db: Client, incidentId: string, posted: { channelId: string; messageTs: string | null }, now: Date): Promise<void> {
-  await db.$executeRaw`
-    UPDATE "Incident" SET "channelId" = ${posted.channelId}, "messageTs" = ${posted.messageTs}, "deliveryError" = NULL, "updatedAt" = ${now}
-    WHERE ("id" = ${incidentId} OR "burstOf" = ${incidentId}) AND "messageTs" IS NULL`;
+  await sqlOf(db).execute(
+    `UPDATE "Incident" SET "channelId" = $2, "messageTs" = $3, "deliveryError" = NULL, "updatedAt" = $4 WHERE ("id" = $1 OR "burstOf" = $1) AND "messageTs" IS NULL`,
+    [incidentId, posted.channelId, posted.messageTs, now],
+  );
 }
 
 export interface AlertMessage {
@@ -124,8 +133,20 @@ export function findIncident(db: Client, id: string): Promise<Incident | null> {
   return db.incident.findUnique({ where: { id } });
 }
 
-export function findIncidentWithConnection(db: Client, id: string) {
-  return db.incident.findUnique({ where: { id }, include: { connection: true } });
+/**
+ * The incident, its connection and how many incidents joined its burst (its alert lists them): read for
+ * every alert delivered and every click answered, in two prepared statements.
+ */
+export async function findIncidentWithConnection(db: Client, id: string): Promise<{ incident: Incident; connection: ConnectionRow; burstMembers: number } | null> {
+  const statements = sqlOf(db);
+  const [row] = await statements.query<Incident & { burstMemberCount: number | string }>(
+    'SELECT *, (SELECT COUNT(*) FROM "Incident" AS "member" WHERE "member"."burstOf" = "Incident"."id") AS "burstMemberCount" FROM "Incident" WHERE "id" = $1',
+    [id],
+  );
+  if (!row) return null;
+  const { burstMemberCount, ...incident } = row;
+  const [connection] = await statements.query<ConnectionRow>('SELECT * FROM "Connection" WHERE "id" = $1', [incident.connectionId]);
+  return connection ? { incident, connection, burstMembers: Number(burstMemberCount) } : null;
 }
 
 /** The connection's open incident: `openKey` is its id while open. */

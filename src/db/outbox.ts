@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { join, sqltag as sql } from '@prisma/client/runtime/client';
+import { sqltag as sql } from '@prisma/client/runtime/client';
 import type { OutboxMessage as OutboxRow } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
+import { driverOf, placeholders, sqlOf, type SqlValue } from './driver';
 import { pruneInPages } from './prune';
 
 /**
@@ -75,25 +76,30 @@ export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise
   if (items.length === 0) return 0;
   const now = new Date();
   let inserted = 0;
+  const statements = sqlOf(db);
   const unordered = items.filter((item) => !item.orderKey);
   if (unordered.length > 0) {
-    const rows = unordered.map(
-      (item) =>
-        sql`(${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now})`,
+    const params: SqlValue[] = [];
+    const rows = unordered.map((item) => {
+      params.push(randomUUID(), item.idempotencyKey, item.kind, item.teamId ?? null, item.incidentId ?? null, JSON.stringify(item.payload), item.availableAt ?? now, now);
+      return `(${placeholders(params.length - 7, 6)}, 'pending', 0, ${placeholders(params.length - 1, 2)})`;
+    });
+    inserted += await statements.execute(
+      `INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt")
+       VALUES ${rows.join(', ')}
+       ON CONFLICT ("idempotencyKey") DO NOTHING`,
+      params,
     );
-    inserted += await db.$executeRaw`
-      INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt")
-      VALUES ${join(rows)}
-      ON CONFLICT ("idempotencyKey") DO NOTHING`;
   }
   // An ordered row takes the next number of its key. Two transactions numbering the same key at once
   // collide on the unique (orderKey, seq) index; inTransaction runs the loser again, now seeing the winner.
   for (const item of items.filter((candidate) => candidate.orderKey)) {
-    inserted += await db.$executeRaw`
-      INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt", "orderKey", "seq")
-      SELECT ${randomUUID()}, ${item.idempotencyKey}, ${item.kind}, ${item.teamId ?? null}, ${item.incidentId ?? null}, ${JSON.stringify(item.payload)}, 'pending', 0, ${item.availableAt ?? now}, ${now}, ${item.orderKey},
-        COALESCE((SELECT MAX("seq") FROM "OutboxMessage" WHERE "orderKey" = ${item.orderKey}), 0) + 1
-      ON CONFLICT ("idempotencyKey") DO NOTHING`;
+    inserted += await statements.execute(
+      `INSERT INTO "OutboxMessage" ("id", "idempotencyKey", "kind", "teamId", "incidentId", "payload", "state", "attempts", "availableAt", "createdAt", "orderKey", "seq")
+       SELECT $1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9, COALESCE((SELECT MAX("seq") FROM "OutboxMessage" WHERE "orderKey" = $9), 0) + 1
+       ON CONFLICT ("idempotencyKey") DO NOTHING`,
+      [randomUUID(), item.idempotencyKey, item.kind, item.teamId ?? null, item.incidentId ?? null, JSON.stringify(item.payload), item.availableAt ?? now, now, item.orderKey!],
+    );
   }
   if (inserted > 0) {
     if (listeners.has(db)) notify(db);
@@ -111,20 +117,23 @@ export async function enqueueMany(db: Prisma | Tx, items: OutboxItem[]): Promise
  */
 export async function claim(prisma: Prisma, options: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<ClaimedMessage[]> {
   const { now, owner, limit } = options;
-  const claimable = sql`"state" = 'pending' AND ("leaseUntil" IS NULL OR "leaseUntil" < ${now})`;
+  const claimable = `"state" = 'pending' AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
   // Only the head of each order key: a row waits while an earlier row of its key is pending, whether
   // due, leased by another replica or rescheduled after a 429, and spends none of its attempts waiting.
-  const rows = await prisma.$queryRaw<OutboxRow[]>`
-    UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "leaseOwner" = ${owner}, "leaseUntil" = ${new Date(now.getTime() + options.leaseMs)}
-    WHERE "id" IN (
-        SELECT "id" FROM "OutboxMessage" AS "candidate"
-        WHERE ${claimable} AND "availableAt" <= ${now}
-          AND ("orderKey" IS NULL OR NOT EXISTS (
-            SELECT 1 FROM "OutboxMessage" AS "earlier"
-            WHERE "earlier"."orderKey" = "candidate"."orderKey" AND "earlier"."seq" < "candidate"."seq" AND "earlier"."state" = 'pending'))
-        ORDER BY "availableAt", "createdAt" LIMIT ${limit})
-      AND ${claimable}
-    RETURNING *`;
+  // The limit is written into the text: SQLite plans a bound LIMIT again at every run.
+  const rows = await driverOf(prisma).query<OutboxRow>(
+    `UPDATE "OutboxMessage" SET "attempts" = "attempts" + 1, "leaseOwner" = $2, "leaseUntil" = $3
+     WHERE "id" IN (
+         SELECT "id" FROM "OutboxMessage" AS "candidate"
+         WHERE ${claimable} AND "availableAt" <= $1
+           AND ("orderKey" IS NULL OR NOT EXISTS (
+             SELECT 1 FROM "OutboxMessage" AS "earlier"
+             WHERE "earlier"."orderKey" = "candidate"."orderKey" AND "earlier"."seq" < "candidate"."seq" AND "earlier"."state" = 'pending'))
+         ORDER BY "availableAt", "createdAt" LIMIT ${Math.trunc(limit)})
+       AND ${claimable}
+     RETURNING *`,
+    [now, owner, new Date(now.getTime() + options.leaseMs)],
+  );
   return rows
     .sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime())
     .map(toClaimed);
@@ -149,27 +158,34 @@ function toClaimed(row: OutboxRow): ClaimedMessage {
  * run once per delivered row, so they are plain statements: Prisma wraps a model `updateMany` in a
  * transaction of its own (three round trips instead of one).
  */
-const held = (message: ClaimedMessage, owner: string) =>
-  sql`"id" = ${message.id} AND "leaseOwner" = ${owner} AND "attempts" = ${message.attempts}`;
+const HELD = '"id" = $1 AND "leaseOwner" = $2 AND "attempts" = $3';
+const held = (message: ClaimedMessage, owner: string): SqlValue[] => [message.id, owner, message.attempts];
 
-export async function markSent(prisma: Prisma, message: ClaimedMessage, owner: string, now: Date, result?: unknown): Promise<boolean> {
-  const updated = await prisma.$executeRaw`
-    UPDATE "OutboxMessage" SET "state" = 'sent', "sentAt" = ${now}, "leaseUntil" = NULL, "lastError" = NULL,
-      "result" = ${result === undefined ? null : JSON.stringify(result)}
-    WHERE ${held(message, owner)}`;
-  return updated === 1;
+/**
+ * Marks the row sent; says whether it was still this owner's to finish, and whether a row of its order
+ * key now waits (the dispatcher claims again only then: one statement fewer for every alert).
+ */
+export async function markSent(prisma: Prisma, message: ClaimedMessage, owner: string, now: Date, result?: unknown): Promise<{ marked: boolean; nextWaiting: boolean }> {
+  const rows = await driverOf(prisma).query<{ waiting: number | string }>(
+    `UPDATE "OutboxMessage" SET "state" = 'sent', "sentAt" = $4, "leaseUntil" = NULL, "lastError" = NULL, "result" = $5 WHERE ${HELD}
+     RETURNING (SELECT COUNT(*) FROM "OutboxMessage" AS "next" WHERE "next"."orderKey" = "OutboxMessage"."orderKey" AND "next"."id" <> "OutboxMessage"."id" AND "next"."state" = 'pending') AS "waiting"`,
+    [...held(message, owner), now, result === undefined ? null : JSON.stringify(result)],
+  );
+  return { marked: rows.length === 1, nextWaiting: Number(rows[0]?.waiting ?? 0) > 0 };
 }
 
 export async function reschedule(prisma: Prisma, message: ClaimedMessage, owner: string, at: Date, error: string): Promise<void> {
-  await prisma.$executeRaw`
-    UPDATE "OutboxMessage" SET "availableAt" = ${at}, "leaseUntil" = NULL, "leaseOwner" = NULL, "lastError" = ${error.slice(0, 500)}
-    WHERE ${held(message, owner)}`;
+  await driverOf(prisma).execute(
+    `UPDATE "OutboxMessage" SET "availableAt" = $4, "leaseUntil" = NULL, "leaseOwner" = NULL, "lastError" = $5 WHERE ${HELD}`,
+    [...held(message, owner), at, error.slice(0, 500)],
+  );
 }
 
 export async function markFailed(prisma: Prisma, message: ClaimedMessage, owner: string, error: string): Promise<void> {
-  await prisma.$executeRaw`
-    UPDATE "OutboxMessage" SET "state" = 'failed', "leaseUntil" = NULL, "lastError" = ${error.slice(0, 500)}
-    WHERE ${held(message, owner)}`;
+  await driverOf(prisma).execute(`UPDATE "OutboxMessage" SET "state" = 'failed', "leaseUntil" = NULL, "lastError" = $4 WHERE ${HELD}`, [
+    ...held(message, owner),
+    error.slice(0, 500),
+  ]);
 }
 
 /** Gives leased rows back at shutdown so another replica sends them without waiting for the lease. */

@@ -1,5 +1,6 @@
 import type { Prisma, Tx } from './client';
 import { sqltag as sql } from '@prisma/client/runtime/client';
+import { sqlOf } from './driver';
 import { pruneInPages } from './prune';
 
 /**
@@ -9,7 +10,7 @@ import { pruneInPages } from './prune';
  * the work, a rollback forgets the key with it.
  */
 export async function markProcessed(db: Prisma | Tx, key: string, at: Date): Promise<boolean> {
-  const inserted = await db.$executeRaw`INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES (${key}, ${at}) ON CONFLICT ("key") DO NOTHING`;
+  const inserted = await sqlOf(db).execute('INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES ($1, $2) ON CONFLICT ("key") DO NOTHING', [key, at]);
   return inserted === 1;
 }
 

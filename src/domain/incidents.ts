@@ -21,6 +21,8 @@ export interface IncidentState {
   /** Live for an open incident (durations up to now), the closing snapshot for a closed one. */
   impact: ImpactLine[];
   reason: DisconnectReason | null;
+  /** How many incidents joined this one's burst. */
+  burstMembers: number;
 }
 
 export interface IncidentDeps {
@@ -32,8 +34,8 @@ export interface IncidentDeps {
 export async function loadIncidentState(deps: IncidentDeps, incidentId: string): Promise<IncidentState | null> {
   const row = await findIncidentWithConnection(deps.prisma, incidentId);
   if (!row) return null;
-  const { connection: connectionRow, ...incident } = row;
-  const connection = toConnection(connectionRow);
+  const { incident, burstMembers } = row;
+  const connection = toConnection(row.connection);
   const provider = deps.catalog.require(connection.provider);
   const impact =
     incident.state === 'open'
@@ -45,7 +47,7 @@ export async function loadIncidentState(deps: IncidentDeps, incidentId: string):
           now: deps.clock.now(),
         })
       : parseJson<ImpactLine[]>(incident.impact, []);
-  return { incident, connection, provider, impact, reason: (incident.reason as DisconnectReason | null) ?? null };
+  return { incident, connection, provider, impact, reason: (incident.reason as DisconnectReason | null) ?? null, burstMembers };
 }
 
 /**

@@ -12,6 +12,10 @@ import { sendError, sendJson, type Router } from './router';
  */
 export function createHttpServer(router: Router, deps: { logger: Logger; metrics: Metrics }): http.Server {
   const server = http.createServer((req, res) => {
+    // Closing (SIGTERM): server.close() takes no new connections but leaves a busy keep-alive connection
+    // open, and under steady load it never goes idle. Answering with `Connection: close` ends each one
+    // after its request, so the client opens its next request elsewhere and the shutdown finishes.
+    if (!server.listening) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://internal');
     const matched = router.match(req.method ?? 'GET', url.pathname);
     if (matched === null) return sendJson(res, 404, { error: 'not_found', message: `No route for ${url.pathname}.` });

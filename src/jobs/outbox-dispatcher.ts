@@ -121,18 +121,23 @@ export class OutboxDispatcher {
         const key = message.incidentId ?? message.id;
         groups.set(key, [...(groups.get(key) ?? []), message]);
       }
+      let unblocked = false;
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          for (const message of group) if (await this.deliver(message)) delivered += 1;
+          for (const message of group) {
+            const outcome = await this.deliver(message);
+            if (outcome === 'sent' || outcome === 'sent, next waiting') delivered += 1;
+            if (outcome === 'sent, next waiting' || (outcome === 'failed' && message.orderKey)) unblocked = true;
+          }
         }),
       );
-      // A short batch took everything due, but for rows that waited behind one delivered just now (an
+      // A short batch took everything due, but for rows that waited behind one finished just now (an
       // alert's replies); what is enqueued meanwhile comes with a wake-up of its own.
-      if (this.stopped || (batch.length < limit && !batch.some((message) => message.orderKey))) return delivered;
+      if (this.stopped || (batch.length < limit && !unblocked)) return delivered;
     }
   }
 
-  private async deliver(message: ClaimedMessage): Promise<boolean> {
+  private async deliver(message: ClaimedMessage): Promise<'sent' | 'sent, next waiting' | 'rescheduled' | 'failed'> {
     const { prisma, clock, logger, metrics } = this.options;
     const handler = this.options.handlers[message.kind];
     let outcome: DeliveryOutcome;
@@ -148,21 +153,21 @@ export class OutboxDispatcher {
     const log = logger.child({ outboxId: message.id, kind: message.kind, attempt: message.attempts });
     if (outcome.status === 'sent') {
       // Sent is sent: losing this write to a database outage would send the message again.
-      await retryWhileUnavailable(() => markSent(prisma, message, this.owner, clock.now(), outcome.result));
+      const { nextWaiting } = await retryWhileUnavailable(() => markSent(prisma, message, this.owner, clock.now(), outcome.result));
       metrics.inc('reconnect_outbox_delivered_total', { kind: message.kind }, 1, 'Outbox rows delivered');
-      return true;
+      return nextWaiting ? 'sent, next waiting' : 'sent';
     }
     if (outcome.status === 'retry' && message.attempts < (this.options.maxAttempts ?? 12)) {
       const delay = outcome.afterMs ?? this.backoff(message.attempts);
       log.warn('outbox delivery will be retried', { error: outcome.error, inMs: delay });
       metrics.inc('reconnect_outbox_retries_total', { kind: message.kind }, 1, 'Outbox deliveries rescheduled');
       await reschedule(prisma, message, this.owner, new Date(clock.now().getTime() + delay), outcome.error);
-      return false;
+      return 'rescheduled';
     }
     log.error('outbox delivery failed for good', { error: outcome.error });
     metrics.inc('reconnect_outbox_failed_total', { kind: message.kind }, 1, 'Outbox rows given up on');
     await markFailed(prisma, message, this.owner, outcome.error);
-    return false;
+    return 'failed';
   }
 
   /** 1 s, 2 s, 4 s ... capped, with ±20 % jitter so replicas retrying together spread out. */

@@ -1,4 +1,5 @@
-import { driverOf } from '../../src/db/driver';
+import { driverOf, sqlOf } from '../../src/db/driver';
+import { inTransaction } from '../../src/db/transaction';
 import { describeEachDatabase } from '../support/databases';
 
 /**
@@ -68,5 +69,47 @@ describeEachDatabase('statements through the driver', (db, kind) => {
     expect(await driverWrite).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await db().prisma.connection.findUniqueOrThrow({ where: { id: 'c2' } })).name).toBe('renamed');
+  });
+
+  it("runs a transaction's statements on its own connection: they see its uncommitted writes, and roll back with it", async () => {
+    await addConnection('c1');
+    const seen: unknown[] = [];
+    await expect(
+      inTransaction(db().prisma, async (tx) => {
+        await tx.connection.update({ where: { id: 'c1' }, data: { name: 'renamed in the transaction' } });
+        seen.push(...(await sqlOf(tx).query<{ name: string }>('SELECT "name" FROM "Connection" WHERE "id" = $1', ['c1'])));
+        await sqlOf(tx).execute('UPDATE "Connection" SET "reason" = $1 WHERE "id" = $2', ['by the driver', 'c1']);
+        seen.push(await tx.connection.findUniqueOrThrow({ where: { id: 'c1' }, select: { reason: true } }));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+
+    expect(seen).toEqual([{ name: 'renamed in the transaction' }, { reason: 'by the driver' }]);
+    expect(await db().prisma.connection.findUniqueOrThrow({ where: { id: 'c1' }, select: { name: true, reason: true } })).toEqual({ name: 'c1', reason: null });
+  });
+
+  it('keeps concurrent transactions apart: each one\'s statements run on its own connection', async () => {
+    const ids = kind === 'postgresql' ? ['c1', 'c2', 'c3'] : ['c1'];
+    await Promise.all(ids.map(addConnection));
+    // All have written before any reads, and read before any commits: a statement on another
+    // transaction's connection would see that one's write.
+    const arrived = { written: 0, read: 0 };
+    const barrier = async (step: keyof typeof arrived) => {
+      arrived[step] += 1;
+      while (arrived[step] < ids.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const seen = await Promise.all(
+      ids.map((id) =>
+        inTransaction(db().prisma, async (tx) => {
+          await tx.connection.update({ where: { id }, data: { name: `${id} inside` } });
+          await barrier('written');
+          const rows = await sqlOf(tx).query<{ name: string }>('SELECT "name" FROM "Connection" ORDER BY "id"', []);
+          await barrier('read');
+          return rows.map((row) => row.name);
+        }),
+      ),
+    );
+    // SQLite runs one transaction at a time, so only PostgreSQL has concurrent ones to keep apart.
+    expect(seen).toEqual(kind === 'postgresql' ? [['c1 inside', 'c2', 'c3'], ['c1', 'c2 inside', 'c3'], ['c1', 'c2', 'c3 inside']] : [['c1 inside']]);
   });
 });

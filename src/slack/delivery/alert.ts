@@ -47,7 +47,7 @@ export async function syncAlert(deps: DeliveryDeps, message: ClaimedMessage): Pr
     await enqueueAlertSync(deps.prisma, incident, `member:${message.id}`);
     return { status: 'sent', result: { redirected: incident.burstOf } };
   }
-  const members = await burstMembers(deps.prisma, incident.id);
+  const members = state.burstMembers > 0 ? await burstMembers(deps.prisma, incident.id) : [];
   const client = await deps.clients.forTeam(incident.teamId);
   if (!client) return { status: 'failed', error: 'workspace not installed' };
   const channel = incident.channelId ?? deps.config.slackDefaultChannel ?? null;
