@@ -8,8 +8,10 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { DatabaseKind } from '../src/db/database-url';
 import { BENCH_BOT_TOKEN, startFakes } from './fakes';
+import { sigtermUnderLoad, type SigtermLoadResult } from '../test/support/sigterm-under-load';
 import { interleavings, type InterleavingSummary } from './interleavings';
 import { clickToAck, digests, ingestToPost, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
+import { profiled as profiledRun, type ProfileShare } from './profile';
 import { megabytes, ms, percentile, RssSampler } from './stats';
 import { replicaRows, replicaSweeps, type ReplicaSweeps } from './sweep-replicas';
 
@@ -21,7 +23,14 @@ import { replicaRows, replicaSweeps, type ReplicaSweeps } from './sweep-replicas
  */
 
 const SETTINGS = {
+  // A process that has handled a few events has its code compiled; the first ones after start-up are not
+  // what a running deployment sees.
+  ingestWarmup: { perSecond: 50, seconds: 2 },
   ingest: { perSecond: 50, seconds: 10 },
+  // Informational: the same load again under V8's sampling profiler, for where the CPU per alert goes.
+  ingestProfiled: { perSecond: 50, seconds: 4 },
+  // Two replica processes; the first is sent SIGTERM halfway through.
+  sigterm: { perSecond: 50, seconds: 10, termAfterMs: 5000 },
   clicks: { warmup: 30, samples: 300, intervalMs: 80 },
   // The default PROBE_CONCURRENCY; per provider raised to match, as the bench has one provider.
   probe: { connections: 10_000, latencyMs: 20, concurrency: 20, perProviderConcurrency: 20 },
@@ -35,13 +44,15 @@ const SETTINGS = {
 /** Randomized delivery runs per database (BENCH_INTERLEAVINGS); CI's test suite runs two. */
 const INTERLEAVING_SEEDS = Number(process.env.BENCH_INTERLEAVINGS ?? 12);
 
-const TARGETS = { ingestP99Ms: 250, clickRatio: 1.2, probeFactor: 1.2, replicaSpeedup: 1.8, digestMs: 2000, rssMb: 150 };
+const TARGETS = { ingestP99Ms: 50, cpuPerAlertMs: 3, clickRatio: 1.2, probeFactor: 1.2, replicaSpeedup: 1.8, digestMs: 2000, rssMb: 150 };
 
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface DatabaseRun {
   kind: DatabaseKind;
   ingest: IngestResult;
+  profile: { shares: ProfileShare[]; alerts: number };
+  sigterm: SigtermLoadResult;
   clicks: ClickResult;
   probe: ProbeResult;
   probeSaturated: ProbeResult;
@@ -165,8 +176,10 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     await app.scheduler.stop();
     const target: BenchTarget = { app, env, url, fakes, ingestSecret: secrets.ingest, signingSecret: secrets.signing, botToken: secrets.botToken };
 
-    log(`ingest → chat.postMessage: ${SETTINGS.ingest.perSecond * SETTINGS.ingest.seconds} events at ${SETTINGS.ingest.perSecond}/s`);
+    log(`ingest → chat.postMessage: ${SETTINGS.ingestWarmup.perSecond * SETTINGS.ingestWarmup.seconds} events to warm up, then ${SETTINGS.ingest.perSecond * SETTINGS.ingest.seconds} at ${SETTINGS.ingest.perSecond}/s`);
+    const warmup = await ingestToPost(target, { ...SETTINGS.ingestWarmup, label: 'WARM' });
     const ingest = await ingestToPost(target, { ...SETTINGS.ingest, label: 'INGEST' });
+    ingest.incidents.push(...warmup.incidents);
     log(`click → ack: ${SETTINGS.clicks.samples} clicks each, Reconnect and bare Bolt`);
     const clicks = await clickToAck(target, ingest.incidents, SETTINGS.clicks);
     log(`probe sweep: ${SETTINGS.probe.connections} connections`);
@@ -180,13 +193,19 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const digest = await digests(target, SETTINGS.digest);
     // Peak RSS is the app's under load; the randomized runs start two more replicas in this process.
     const peakRssBytes = sampler.peakSinceMark();
+    // Last, as the profiler's samples take memory of their own.
+    log('ingest → chat.postMessage under the CPU profiler');
+    const profiled = await profiledRun(() => ingestToPost(target, { ...SETTINGS.ingestProfiled, label: 'PROFILE' }));
+    const profile = { shares: profiled.shares, alerts: profiled.result.latenciesMs.length };
     // Its own replicas on the same database: this app's dispatcher would deliver their rows to the wrong fake.
     await app.stop();
     log(`randomized delivery: ${INTERLEAVING_SEEDS} interleavings over two replicas`);
-    const interleaved = await onFreshDatabase(kind, databaseUrl, (url) => interleavings(url, INTERLEAVING_SEEDS));
+    const interleaved = await onFreshDatabase(kind, databaseUrl, 'interleavings', (url) => interleavings(url, INTERLEAVING_SEEDS));
+    log(`SIGTERM under load: ${SETTINGS.sigterm.perSecond} events/s over two replica processes, the first stopped after ${SETTINGS.sigterm.termAfterMs / 1000} s`);
+    const sigterm = await onFreshDatabase(kind, databaseUrl, 'sigterm', (url) => sigtermUnderLoad({ databaseUrl: url, ...SETTINGS.sigterm }));
     const seconds = (performance.now() - started) / 1000;
     log(`done in ${seconds.toFixed(1)} s (${logLines} log lines)`);
-    return { kind, ingest, clicks, probe, probeSaturated, replicaSweeps: swept, digest, interleavings: interleaved, peakRssThroughSweepBytes, peakRssBytes, seconds };
+    return { kind, ingest, profile, sigterm, clicks, probe, probeSaturated, replicaSweeps: swept, digest, interleavings: interleaved, peakRssThroughSweepBytes, peakRssBytes, seconds };
   } catch (error) {
     process.stderr.write(`[${kind}] the app's last log lines:\n${recentLogs.join('\n')}\n`);
     throw error;
@@ -197,10 +216,10 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
 }
 
 /** A database of its own next to `databaseUrl` (its replicas have their own encryption key), removed after. */
-async function onFreshDatabase<T>(kind: DatabaseKind, databaseUrl: string, work: (url: string) => Promise<T>): Promise<T> {
-  if (kind === 'sqlite') return work(databaseUrl.replace(/[^/]+\.db$/, 'interleavings.db'));
+async function onFreshDatabase<T>(kind: DatabaseKind, databaseUrl: string, name: string, work: (url: string) => Promise<T>): Promise<T> {
+  if (kind === 'sqlite') return work(databaseUrl.replace(/[^/]+\.db$/, `${name}.db`));
   const url = new URL(databaseUrl);
-  url.searchParams.set('schema', `${url.searchParams.get('schema')}_interleavings`);
+  url.searchParams.set('schema', `${url.searchParams.get('schema')}_${name}`);
   try {
     return await work(url.toString());
   } finally {
@@ -252,7 +271,7 @@ function renderReport(outcomes: Outcome[], totalSeconds: number): string {
   const p = (samples: number[], q: number) => percentile(samples, q);
   const ratio = (run: DatabaseRun, q: number) => p(run.clicks.oursMs, q) / p(run.clicks.bareMs, q);
   const digestTotal = (run: DatabaseRun) => run.digest.enqueueMs + run.digest.renderMs;
-  const { ingest, clicks, probe, probeSaturated, replicas, digest } = SETTINGS;
+  const { ingest, clicks, probe, probeSaturated, replicas, digest, sigterm } = SETTINGS;
   const sweepCell = (result: ProbeResult) =>
     `${(result.wallMs / 1000).toFixed(2)} s vs ${(result.idealMs / 1000).toFixed(2)} s (${(result.wallMs / result.idealMs).toFixed(2)}×, ${result.maxInFlight} in flight at most)`;
 
@@ -263,9 +282,12 @@ function renderReport(outcomes: Outcome[], totalSeconds: number): string {
     '',
     `| # | measure | ${outcomes.map((outcome) => LABEL[outcome.kind]).join(' | ')} | target | result |`,
     `|---|---|${outcomes.map(() => '---|').join('')}---|---|`,
-    row('1', `ingest event → chat.postMessage at the fake Slack, p50 / p99 (${ingest.perSecond * ingest.seconds} events at ${ingest.perSecond}/s, one channel each)`,
+    row('1', `ingest event → chat.postMessage at the fake Slack, p50 / p99 (${ingest.perSecond * ingest.seconds} events at ${ingest.perSecond}/s, one channel each, after ${SETTINGS.ingestWarmup.perSecond * SETTINGS.ingestWarmup.seconds} to warm up)`,
       (run) => `${ms(p(run.ingest.latenciesMs, 50))} / ${ms(p(run.ingest.latenciesMs, 99))}`,
       `p99 < ${TARGETS.ingestP99Ms} ms`, verdict((run) => p(run.ingest.latenciesMs, 99) < TARGETS.ingestP99Ms)),
+    row('', 'CPU time of the app process per alert over that run (user + system, from the first event sent to the last alert posted)',
+      (run) => `${run.ingest.cpuPerAlertMs.toFixed(2)} ms`,
+      `≤ ${TARGETS.cpuPerAlertMs} ms`, verdict((run) => run.ingest.cpuPerAlertMs <= TARGETS.cpuPerAlertMs)),
     row('2', `signed \`acknowledge\` click → HTTP ack, Reconnect, p50 / p99 (${clicks.samples} clicks, one pair every ${clicks.intervalMs} ms)`, (run) => `${ms(p(run.clicks.oursMs, 50))} / ${ms(p(run.clicks.oursMs, 99))}`),
     row('', 'same click → ack, bare Bolt app that only acks, p50 / p99', (run) => `${ms(p(run.clicks.bareMs, 50))} / ${ms(p(run.clicks.bareMs, 99))}`),
     row('', 'ratio Reconnect / bare Bolt, p50 / p99', (run) => `${ratio(run, 50).toFixed(2)} / ${ratio(run, 99).toFixed(2)}`,
@@ -286,13 +308,35 @@ function renderReport(outcomes: Outcome[], totalSeconds: number): string {
       (run) => `${run.interleavings.runs} / ${run.interleavings.events} / ${run.interleavings.incidents} / ${run.interleavings.broken.length}`,
       'none broken', verdict((run) => run.interleavings.broken.length === 0)),
     ...replicaRows((id, what, show, target, result) => row(id, what, (run) => show(run.replicaSweeps), target, result), (passes) => verdict((run) => passes(run.replicaSweeps)), replicas, TARGETS.replicaSpeedup),
+    row('8', `SIGTERM under load: ${sigterm.perSecond} events/s for ${sigterm.seconds} s over two replica processes, the first stopped after ${sigterm.termAfterMs / 1000} s: accepted by it / by the other / lost / posted twice; its shutdown`,
+      (run) => `${run.sigterm.acceptedByStopped} / ${run.sigterm.acceptedByOther} / ${run.sigterm.lost} / ${run.sigterm.duplicated}; exit ${run.sigterm.exitCode} after ${ms(run.sigterm.shutdownMs)}`,
+      'none lost or twice', verdict((run) => run.sigterm.lost === 0 && run.sigterm.duplicated === 0 && run.sigterm.exitCode === 0 && run.sigterm.acceptedByStopped + run.sigterm.acceptedByOther === run.sigterm.sent)),
     ...runs.flatMap((run) => run.interleavings.broken.map((broken) => `${LABEL[run.kind]} seed ${broken.seed}: ${broken.violations.join('; ')}`)),
+    '',
+    ...profileSummary(runs),
     '',
     `Peak RSS of each database's process over its whole run, with the randomized runs' two replicas: ${runs.map((run) => `${LABEL[run.kind]} ${megabytes(run.wholeRunPeakRssBytes).toFixed(0)} MB`).join(', ')}.`,
     ...outcomes.filter((outcome): outcome is { kind: DatabaseKind; skipped: string } => 'skipped' in outcome).map((outcome) => `${LABEL[outcome.kind]} skipped: ${outcome.skipped}`),
     '',
   ];
   return lines.join('\n');
+}
+
+/** Where the CPU of an alert goes, per database: the owners of the code V8's profiler found running. */
+function profileSummary(runs: DatabaseRun[]): string[] {
+  if (runs.length === 0) return [];
+  const top = 8;
+  const lines = ['', `Where the CPU per alert goes (V8's sampling profiler over ${SETTINGS.ingestProfiled.perSecond * SETTINGS.ingestProfiled.seconds} more alerts at ${SETTINGS.ingestProfiled.perSecond}/s; ms per alert, the ${top} largest, then the rest):`, ''];
+  lines.push(`| ${runs.map((run) => `${LABEL[run.kind]} | ms`).join(' | ')} |`, `|${runs.map(() => '---|---:|').join('')}`);
+  const columns = runs.map((run) => {
+    const perAlert = run.profile.shares.map((share) => ({ owner: share.owner, ms: share.ms / run.profile.alerts }));
+    const rest = perAlert.slice(top).reduce((sum, share) => sum + share.ms, 0);
+    const total = perAlert.reduce((sum, share) => sum + share.ms, 0);
+    return [...perAlert.slice(0, top).map((share) => [share.owner, share.ms.toFixed(2)]), ['the rest', rest.toFixed(2)], ['**all sampled**', `**${total.toFixed(2)}**`]];
+  });
+  const height = Math.max(...columns.map((column) => column.length));
+  for (let i = 0; i < height; i += 1) lines.push(`| ${columns.map((column) => (column[i] ?? ['', '']).join(' | ')).join(' | ')} |`);
+  return lines;
 }
 
 main().catch((error: unknown) => {

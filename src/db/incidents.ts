@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Prisma as Schema } from '../generated/postgresql/browser';
 import type { Connection as ConnectionRow, Incident, Prisma as Models } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
 import { driverOf, sqlOf } from './driver';
@@ -133,20 +134,30 @@ export function findIncident(db: Client, id: string): Promise<Incident | null> {
   return db.incident.findUnique({ where: { id } });
 }
 
+/** The connection's columns under a prefix, for reading them beside the incident's in one statement. */
+const CONNECTION_COLUMNS = Object.values(Schema.ConnectionScalarFieldEnum);
+const CONNECTION_SELECT = CONNECTION_COLUMNS.map((column) => `"connection"."${column}" AS "connection.${column}"`).join(', ');
+
 /**
- * The incident, its connection and how many incidents joined its burst (its alert lists them): read for
- * every alert delivered and every click answered, in two prepared statements.
+ * The incident, its connection and how many incidents joined its burst (its alert lists them), in one
+ * prepared statement: it runs for every alert delivered and every click answered.
  */
 export async function findIncidentWithConnection(db: Client, id: string): Promise<{ incident: Incident; connection: ConnectionRow; burstMembers: number } | null> {
-  const statements = sqlOf(db);
-  const [row] = await statements.query<Incident & { burstMemberCount: number | string }>(
-    'SELECT *, (SELECT COUNT(*) FROM "Incident" AS "member" WHERE "member"."burstOf" = "Incident"."id") AS "burstMemberCount" FROM "Incident" WHERE "id" = $1',
+  const [row] = await sqlOf(db).query<Record<string, unknown>>(
+    `SELECT "Incident".*, (SELECT COUNT(*) FROM "Incident" AS "member" WHERE "member"."burstOf" = "Incident"."id") AS "burstMemberCount", ${CONNECTION_SELECT}
+     FROM "Incident" JOIN "Connection" AS "connection" ON "connection"."id" = "Incident"."connectionId"
+     WHERE "Incident"."id" = $1`,
     [id],
   );
   if (!row) return null;
-  const { burstMemberCount, ...incident } = row;
-  const [connection] = await statements.query<ConnectionRow>('SELECT * FROM "Connection" WHERE "id" = $1', [incident.connectionId]);
-  return connection ? { incident, connection, burstMembers: Number(burstMemberCount) } : null;
+  const { burstMemberCount, ...columns } = row;
+  const incident: Record<string, unknown> = {};
+  const connection: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(columns)) {
+    if (name.startsWith('connection.')) connection[name.slice('connection.'.length)] = value;
+    else incident[name] = value;
+  }
+  return { incident: incident as unknown as Incident, connection: connection as unknown as ConnectionRow, burstMembers: Number(burstMemberCount) };
 }
 
 /** The connection's open incident: `openKey` is its id while open. */

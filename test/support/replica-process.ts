@@ -11,7 +11,10 @@ import { freePort, TEST_SECRETS } from './test-app';
  * the environment given here (plus PATH), so nothing of the developer's shell or `.env` leaks in.
  */
 
-const ROOT = path.resolve(__dirname, '../..');
+/** Compiled by `npm run bench` into dist/, it starts the compiled app; in the tests, the TypeScript sources. */
+const COMPILED = __filename.endsWith('.js');
+const ROOT = path.resolve(__dirname, COMPILED ? '../../..' : '../..');
+const MAIN = COMPILED ? [path.join(ROOT, 'dist/src/main.js')] : ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts')];
 
 export interface ReplicaProcess {
   url: string;
@@ -39,7 +42,7 @@ export interface ReplicaOptions {
 export async function startReplica(options: ReplicaOptions): Promise<ReplicaProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, MAIN, {
     // Outside the repository, so a developer's .env can't change what the test runs.
     cwd: os.tmpdir(),
     env: {

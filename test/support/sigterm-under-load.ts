@@ -24,11 +24,9 @@ export interface SigtermLoadOptions {
 
 export interface SigtermLoadResult {
   sent: number;
-  /** Answered 202 by the replica that was stopped, and by the other. */
+  /** Answered 202 by the replica that was stopped, and by the other (sent there when the first refused or broke the connection). */
   acceptedByStopped: number;
   acceptedByOther: number;
-  /** Events sent again to the second replica after the first refused the connection or broke it. */
-  resent: number;
   /** Accepted events whose channel got no alert, and channels that got more than one. */
   lost: number;
   duplicated: number;
@@ -63,7 +61,6 @@ export async function sigtermUnderLoad(options: SigtermLoadOptions): Promise<Sig
 
     let acceptedByStopped = 0;
     let acceptedByOther = 0;
-    let resent = 0;
     const accepted: string[] = [];
     const send = async (connection: (typeof connections)[number], i: number) => {
       const event = { eventId: `term-${run}-${i}`, connectionId: connection.id, status: 'authorization_required', reason: 'token_revoked', occurredAt: new Date().toISOString() };
@@ -71,7 +68,6 @@ export async function sigtermUnderLoad(options: SigtermLoadOptions): Promise<Sig
       if (first?.status === 202) {
         acceptedByStopped += 1;
       } else {
-        resent += 1;
         const second = await postIngest(other.url, event);
         if (second.status !== 202) throw new Error(`the second replica answered ${second.status} to event ${i}`);
         acceptedByOther += 1;
@@ -106,7 +102,6 @@ export async function sigtermUnderLoad(options: SigtermLoadOptions): Promise<Sig
       sent: count,
       acceptedByStopped,
       acceptedByOther,
-      resent,
       lost: accepted.filter((channel) => topLevel(channel) === 0).length,
       duplicated: accepted.filter((channel) => topLevel(channel) > 1).length,
       exitCode: stopped.process.exitCode,
