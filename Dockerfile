@@ -18,7 +18,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_URL=file:/data/reconnect.db \
-    NODE_OPTIONS=--max-old-space-size=128
+    NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=4"
 WORKDIR /app
 RUN mkdir -p /data && chown node:node /data
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -6,12 +6,13 @@ import type { Prisma, Tx } from './client';
 import type { DatabaseTarget } from './database-url';
 
 /**
- * Straight to the database driver, for the few statements that run once per probed connection (the
- * refresh lock and the rotated credential): Prisma 6.19 builds every query, raw ones too, in its
- * WebAssembly query compiler and passes it through its adapter, which prepares it again each time. That
- * was about 0.25 ms of CPU per statement on SQLite and 0.4 ms on PostgreSQL, two statements per probe;
- * through the driver, with each statement prepared once per process, it is a tenth of that. Prisma still
- * owns the schema, the migrations and every other query.
+ * Straight to the database driver, for the statements on the hot paths (an alert's status change and
+ * delivery, every probe of a sweep, the click's tenancy check): Prisma 6.19 builds every query, raw ones
+ * too, in its WebAssembly query compiler and passes it through its adapter, which prepares it again each
+ * time, about 0.25 ms of CPU per statement on SQLite and 0.4 ms on PostgreSQL; here each statement is
+ * prepared once per connection and costs a tenth of that. Inside a Prisma transaction `sqlOf(tx)` runs
+ * them on the transaction's own connection. Prisma still owns the schema, the migrations and every
+ * other query.
  *
  * One SQL text serves both databases: parameters are `$1`, `$2`… (PostgreSQL's positional parameters,
  * SQLite's named ones). Dates are written and read the way Prisma stores them, so rows written here and
