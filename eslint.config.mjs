@@ -22,7 +22,7 @@ function layerRules() {
         {
           patterns: [
             ...(above.length ? [{ group: above.map((name) => `**/${name}/**`), message: `${layer} is below these layers and must not import them.` }] : []),
-            { group: ['**/app', '**/main', '**/cli'], message: 'Only main and the CLI may import the app.' },
+            { group: ['**/app', '**/main', '**/cli'], caseSensitive: true, message: 'Only main and the CLI may import the app.' },
             ...(NO_SLACK.has(layer) ? [{ group: ['@slack/*'], message: 'Only the Slack layer depends on Slack.' }] : []),
           ],
         },

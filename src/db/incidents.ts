@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma as Schema } from '../generated/postgresql/browser';
-import type { Connection as ConnectionRow, Incident, Prisma as Models } from '../generated/postgresql/client';
+import type { Connection as ConnectionRow, Incident } from '../generated/postgresql/client';
 import type { Prisma, Tx } from './client';
-import { driverOf, sqlOf } from './driver';
+import { driverOf, sqlOf, type SqlValue } from './driver';
 
 /**
- * Every read and write of the Incident table. Those on the hot paths (every status change, every posted
- * alert) are plain statements: Prisma's model API costs two to three times as much CPU, and wraps an
- * `updateMany` in a transaction of its own.
+ * Every read and write of the Incident table. Those on the hot paths (every status change, posted alert,
+ * thread reply and click) are plain statements: Prisma's model API costs two to three times as much CPU,
+ * grows its query compiler's memory with every new query shape, and wraps an `updateMany` in a
+ * transaction of its own.
  */
 
 type Client = Prisma | Tx;
@@ -118,20 +119,33 @@ export interface AlertMessage {
  * have it once posted: the member's own copy lags when it joined while the lead was being posted.
  */
 export async function alertMessageOf(db: Client, incidentId: string): Promise<AlertMessage | null> {
-  const select = { id: true, teamId: true, burstOf: true, channelId: true, messageTs: true, deliveryError: true } as const;
-  const incident = await db.incident.findUnique({ where: { id: incidentId }, select });
-  const alert = incident?.burstOf ? await db.incident.findUnique({ where: { id: incident.burstOf }, select }) : incident;
-  if (!incident || !alert) return null;
-  return { teamId: incident.teamId, alertId: alert.id, channelId: alert.channelId, messageTs: alert.messageTs, deliveryError: alert.deliveryError };
+  // Every thread reply reads it: one statement, the incident joined to the lead (or itself) that shows it.
+  const [row] = await sqlOf(db).query<AlertMessage>(
+    `SELECT "incident"."teamId", "alert"."id" AS "alertId", "alert"."channelId", "alert"."messageTs", "alert"."deliveryError"
+     FROM "Incident" AS "incident" JOIN "Incident" AS "alert" ON "alert"."id" = COALESCE("incident"."burstOf", "incident"."id")
+     WHERE "incident"."id" = $1`,
+    [incidentId],
+  );
+  return row ?? null;
 }
 
 export type { Incident };
 
-/** The fields people and the status engine change on an incident (state, acknowledgement, snooze, counts…). */
-export type IncidentChanges = Models.IncidentUpdateInput;
+/** The columns people and the status engine change on an incident (state, acknowledgement, snooze, counts…). */
+export type IncidentChanges = Partial<
+  Pick<
+    Incident,
+    | 'state' | 'openKey' | 'reason' | 'closedAt' | 'closedBy' | 'lastDroppedAt' | 'reopenCount' | 'impact' | 'counts'
+    | 'acknowledgedBy' | 'acknowledgedAt' | 'snoozedUntil' | 'reauthStartedBy' | 'reauthStartedAt'
+  >
+>;
 
-export function findIncident(db: Client, id: string): Promise<Incident | null> {
-  return db.incident.findUnique({ where: { id } });
+const INCIDENT_COLUMNS = new Set<string>(Object.values(Schema.IncidentScalarFieldEnum));
+
+/** Every click (acknowledge, snooze, reauthorize) reads the incident in its transaction. */
+export async function findIncident(db: Client, id: string): Promise<Incident | null> {
+  const [row] = await sqlOf(db).query<Incident>(`SELECT * FROM "Incident" WHERE "id" = $1`, [id]);
+  return row ?? null;
 }
 
 /** The connection's columns under a prefix, for reading them beside the incident's in one statement. */
@@ -161,21 +175,26 @@ export async function findIncidentWithConnection(db: Client, id: string): Promis
 }
 
 /** The connection's open incident: `openKey` is its id while open. */
-export function openIncidentOf(db: Client, connectionId: string): Promise<Incident | null> {
-  return db.incident.findUnique({ where: { openKey: connectionId } });
+export async function openIncidentOf(db: Client, connectionId: string): Promise<Incident | null> {
+  const [row] = await sqlOf(db).query<Incident>(`SELECT * FROM "Incident" WHERE "openKey" = $1`, [connectionId]);
+  return row ?? null;
 }
 
+/** Changes the incident's columns (an unset change leaves its column alone); the incident must exist. */
 export async function updateIncident(db: Client, id: string, changes: IncidentChanges): Promise<void> {
-  await db.incident.update({ where: { id }, data: changes });
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+  for (const [column] of entries) if (!INCIDENT_COLUMNS.has(column)) throw new Error(`Incident has no column ${column}`);
+  const set = entries.map(([column], i) => `, "${column}" = $${i + 3}`).join('');
+  const changed = await sqlOf(db).execute(`UPDATE "Incident" SET "updatedAt" = $2${set} WHERE "id" = $1`, [id, new Date(), ...entries.map(([, value]) => value as SqlValue)]);
+  if (changed !== 1) throw new Error(`incident ${id} not found`);
 }
 
 /** Records why the alert can't be delivered, once: true for the call that recorded it. */
 export async function recordDeliveryError(db: Client, id: string, error: string): Promise<boolean> {
-  const { count } = await db.incident.updateMany({ where: { id, deliveryError: null }, data: { deliveryError: error } });
-  return count === 1;
+  const changed = await sqlOf(db).execute(`UPDATE "Incident" SET "deliveryError" = $2, "updatedAt" = $3 WHERE "id" = $1 AND "deliveryError" IS NULL`, [id, error, new Date()]);
+  return changed === 1;
 }
 
-/** The workspace each of these incidents belongs to. */
 /**
  * The workspaces owning these incidents, for the tenancy check in front of every click: it runs before
  * the ack, so through the driver (src/db/driver.ts), where Prisma's query compiler took most of a millisecond.

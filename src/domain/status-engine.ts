@@ -167,7 +167,7 @@ async function openIncident(
       closedBy: null,
       reason: connection.reason,
       lastDroppedAt: at,
-      reopenCount: { increment: 1 },
+      reopenCount: recent.reopenCount + 1,
       counts: JSON.stringify(counts),
     });
     await notify(tx, recent, { event: 'reopened' });

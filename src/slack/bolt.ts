@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import type { Receiver, ReceiverEvent } from '@slack/bolt';
+// Straight from their modules: Bolt's index also loads its ExpressReceiver and with it Express, about 6 MB
+// resident in a process that serves Slack through Node's own http server.
+import App from '@slack/bolt/dist/App';
+import HTTPReceiver from '@slack/bolt/dist/receivers/HTTPReceiver';
+import SocketModeReceiver from '@slack/bolt/dist/receivers/SocketModeReceiver';
 import type { InstallationStore } from '@slack/oauth';
 import type { Config } from '../config';
 import { MAX_BODY_BYTES } from '../http/router';
