@@ -73,11 +73,21 @@ function matches(error: ErrorLike): boolean {
   return typeof error.message === 'string' && MESSAGES.test(error.message);
 }
 
-/** P2002 from a model query; a raw statement's driver error says UniqueConstraintViolation (both databases). */
+/**
+ * A duplicate key: P2002 from a model query; a raw statement's adapter error says UniqueConstraintViolation
+ * (both databases); a statement through the driver (src/db/driver.ts) throws the driver's own error,
+ * PostgreSQL's SQLSTATE 23505 or better-sqlite3's SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY.
+ */
 export function isUniqueViolation(error: unknown): boolean {
   const known = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
-  return known?.code === 'P2002' || known?.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
+  return (
+    known?.code === 'P2002' ||
+    known?.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation' ||
+    (typeof known?.code === 'string' && DRIVER_UNIQUE_CODES.has(known.code))
+  );
 }
+
+const DRIVER_UNIQUE_CODES = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 
 /** A compare-and-swap inside a transaction found the row changed by a concurrent writer. */
 export class WriteConflictError extends Error {

@@ -1,4 +1,5 @@
 import { driverOf, sqlOf } from '../../src/db/driver';
+import { isUniqueViolation } from '../../src/db/errors';
 import { inTransaction } from '../../src/db/transaction';
 import { describeEachDatabase } from '../support/databases';
 
@@ -111,5 +112,25 @@ describeEachDatabase('statements through the driver', (db, kind) => {
     );
     // SQLite runs one transaction at a time, so only PostgreSQL has concurrent ones to keep apart.
     expect(seen).toEqual(kind === 'postgresql' ? [['c1 inside', 'c2', 'c3'], ['c1', 'c2 inside', 'c3'], ['c1', 'c2', 'c3 inside']] : [['c1 inside']]);
+  });
+
+  it("reads a duplicate key from the driver as a lost race, so the transaction runs again", async () => {
+    await addConnection('c1');
+    let attempts = 0;
+    const duplicate = await driverOf(db().prisma)
+      .execute('INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES ($1, $2), ($1, $2)', ['k1', at])
+      .catch((error: unknown) => error);
+
+    await inTransaction(db().prisma, async (tx) => {
+      attempts += 1;
+      // The first attempt collides with a key another writer committed first; the second reads afresh.
+      const key = attempts === 1 ? 'taken' : 'free';
+      if (attempts === 1) await driverOf(db().prisma).execute('INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES ($1, $2)', ['taken', at]);
+      await sqlOf(tx).execute('INSERT INTO "ProcessedKey" ("key", "createdAt") VALUES ($1, $2)', [key, at]);
+    });
+
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(attempts).toBe(2);
+    expect((await db().prisma.processedKey.findMany({ orderBy: { key: 'asc' } })).map((row) => row.key)).toEqual(['free', 'taken']);
   });
 });
