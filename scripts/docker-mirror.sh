@@ -22,7 +22,7 @@ mkdir -p "$data"
   DATABASE_URL="file:$data/reconnect.db" \
   ENCRYPTION_KEYS="k1:$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")" \
   SLACK_SIGNING_SECRET=mirror-signing-secret SLACK_BOT_TOKEN=xoxb-mirror-token SLACK_API_URL=http://127.0.0.1:9/api/ \
-  exec node dist/src/main.js > "$work/app.log" 2>&1) &
+  exec node --heap-growing-percent=20 dist/src/main.js > "$work/app.log" 2>&1) &
 pid=$!
 
 for _ in $(seq 1 60); do
