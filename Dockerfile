@@ -20,7 +20,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_URL=file:/data/reconnect.db \
     MALLOC_ARENA_MAX=2 \
-    NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=4"
+    NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=2"
 WORKDIR /app
 RUN mkdir -p /data && chown node:node /data
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

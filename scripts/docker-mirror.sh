@@ -18,7 +18,7 @@ rm -rf "$work/src" "$work/scripts" "$work/tsconfig.json" "$work/tsconfig.build.j
 port="${MIRROR_PORT:-$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")}"
 data="$work/data"
 mkdir -p "$data"
-(cd "$work" && NODE_ENV=production MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=4" PORT="$port" PUBLIC_URL="https://reconnect.example.com" \
+(cd "$work" && NODE_ENV=production MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=2" PORT="$port" PUBLIC_URL="https://reconnect.example.com" \
   DATABASE_URL="file:$data/reconnect.db" \
   ENCRYPTION_KEYS="k1:$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")" \
   SLACK_SIGNING_SECRET=mirror-signing-secret SLACK_BOT_TOKEN=xoxb-mirror-token SLACK_API_URL=http://127.0.0.1:9/api/ \
