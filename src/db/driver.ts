@@ -7,7 +7,7 @@ import type { DatabaseTarget } from './database-url';
 
 /**
  * Straight to the database driver, for the statements on the hot paths (an alert's status change and
- * delivery, every probe of a sweep, the click's tenancy check): Prisma 6.19 builds every query, raw ones
+ * delivery, every probe of a sweep, a click and its thread reply): Prisma 6.19 builds every query, raw ones
  * too, in its WebAssembly query compiler and passes it through its adapter, which prepares it again each
  * time, about 0.25 ms of CPU per statement on SQLite and 0.4 ms on PostgreSQL; here each statement is
  * prepared once per connection and costs a tenth of that. Inside a Prisma transaction `sqlOf(tx)` runs
