@@ -74,20 +74,16 @@ function matches(error: ErrorLike): boolean {
 }
 
 /**
- * A duplicate key: P2002 from a model query; a raw statement's adapter error says UniqueConstraintViolation
- * (both databases); a statement through the driver (src/db/driver.ts) throws the driver's own error,
- * PostgreSQL's SQLSTATE 23505 or better-sqlite3's SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY.
+ * A duplicate key: a raw statement's adapter error says UniqueConstraintViolation (both databases); the
+ * codes are Prisma's for a model query (P2002) and the drivers' own for a statement through
+ * src/db/driver.ts (PostgreSQL's SQLSTATE 23505, better-sqlite3's SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY).
  */
 export function isUniqueViolation(error: unknown): boolean {
-  const known = error as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
-  return (
-    known?.code === 'P2002' ||
-    known?.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation' ||
-    (typeof known?.code === 'string' && DRIVER_UNIQUE_CODES.has(known.code))
-  );
+  const known = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
+  return known?.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation' || (typeof known?.code === 'string' && UNIQUE_CODES.has(known.code));
 }
 
-const DRIVER_UNIQUE_CODES = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+const UNIQUE_CODES = new Set(['P2002', '23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 
 /** A compare-and-swap inside a transaction found the row changed by a concurrent writer. */
 export class WriteConflictError extends Error {
