@@ -110,15 +110,31 @@ async function main(): Promise<void> {
   process.stdout.write(`\nWritten to ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}\n`);
 }
 
-/** This file again, in a child with the same Node flags (the production heap cap), running one database. */
+/** This file again, in a child run as `npm start` runs the app (its environment and Node flags), for one database. */
 function runInChildProcess(kind: DatabaseKind, databaseUrl: string): Promise<DatabaseRun> {
-  const child = fork(__filename, [DATABASE_RUN, kind, databaseUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { env, execArgv } = startSettings();
+  const child = fork(__filename, [DATABASE_RUN, kind, databaseUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env }, execArgv });
   return new Promise((resolve, reject) => {
     let result: DatabaseRun | undefined;
     child.once('message', (run: DatabaseRun) => (result = run));
     child.once('error', reject);
     child.once('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`the ${kind} run failed (exit ${code})`))));
   });
+}
+
+/** How `npm start` runs the app (package.json), which the bench copies. */
+const START_SCRIPT = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+
+/**
+ * The environment and Node flags of `npm start`: the bench takes them from there, so it measures what
+ * production runs and a change to them can't leave the bench behind.
+ */
+function startSettings(): { env: Record<string, string>; execArgv: string[] } {
+  const match = /^((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)dist\/src\/main\.js$/.exec(START_SCRIPT);
+  if (!match) throw new Error(`npm start's script is not "[NAME=value …] node [--flag …] dist/src/main.js", which the bench copies: ${START_SCRIPT}`);
+  const words = (text: string) => text.split(' ').filter(Boolean);
+  const env = words(match[1]!).map((assignment) => [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)]);
+  return { env: Object.fromEntries(env), execArgv: words(match[2]!) };
 }
 
 async function runDatabaseHere(kind: DatabaseKind, databaseUrl: string): Promise<void> {
@@ -278,7 +294,7 @@ function renderReport(outcomes: Outcome[], totalSeconds: number): string {
   const lines = [
     '# Reconnect benchmark',
     '',
-    `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} · ${Math.round(megabytes(os.totalmem()))} MB RAM · whole run ${totalSeconds.toFixed(0)} s`,
+    `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} · ${Math.round(megabytes(os.totalmem()))} MB RAM · whole run ${totalSeconds.toFixed(0)} s · the app run as npm start runs it: ${START_SCRIPT}`,
     '',
     `| # | measure | ${outcomes.map((outcome) => LABEL[outcome.kind]).join(' | ')} | target | result |`,
     `|---|---|${outcomes.map(() => '---|').join('')}---|---|`,
