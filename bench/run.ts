@@ -10,9 +10,9 @@ import type { DatabaseKind } from '../src/db/database-url';
 import { BENCH_BOT_TOKEN, startFakes } from './fakes';
 import { sigtermUnderLoad, type SigtermLoadResult } from '../test/support/sigterm-under-load';
 import { interleavings, type InterleavingSummary } from './interleavings';
-import { clickToAck, digests, ingestToPost, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
+import { clickToAck, digests, ingestToPost, ingestYardstick, probeSweep, type BenchTarget, type ClickResult, type DigestResult, type IngestResult, type ProbeResult } from './scenarios';
 import { profiled as profiledRun, type ProfileShare } from './profile';
-import { megabytes, ms, percentile, RssSampler } from './stats';
+import { cpuTicks, megabytes, ms, percentile, RssSampler, stolenShare } from './stats';
 import { replicaRows, replicaSweeps, type ReplicaSweeps } from './sweep-replicas';
 
 /**
@@ -51,6 +51,8 @@ const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 interface DatabaseRun {
   kind: DatabaseKind;
   ingest: IngestResult;
+  /** CPU per event of bench/bare-alert.ts under the same load. */
+  yardstickCpuMs: number;
   profile: { shares: ProfileShare[]; alerts: number };
   sigterm: SigtermLoadResult;
   clicks: ClickResult;
@@ -65,8 +67,13 @@ interface DatabaseRun {
   peakRssBytes: number;
   /** The database's process over its whole run, the randomized runs' two extra replicas included. */
   wholeRunPeakRssBytes: number;
+  /** Measured by the parent: the share of the machine's CPU time its host stole meanwhile (null where unknown). */
+  stolen: number | null;
   seconds: number;
 }
+
+/** What the database's process reports. */
+type ChildRun = Omit<DatabaseRun, 'stolen'>;
 
 type Outcome = DatabaseRun | { kind: DatabaseKind; skipped: string };
 
@@ -113,12 +120,15 @@ async function main(): Promise<void> {
 /** This file again, in a child run as `npm start` runs the app (its environment and Node flags), for one database. */
 function runInChildProcess(kind: DatabaseKind, databaseUrl: string): Promise<DatabaseRun> {
   const { env, execArgv } = startSettings();
+  const ticksBefore = cpuTicks();
   const child = fork(__filename, [DATABASE_RUN, kind, databaseUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env }, execArgv });
   return new Promise((resolve, reject) => {
-    let result: DatabaseRun | undefined;
-    child.once('message', (run: DatabaseRun) => (result = run));
+    let result: ChildRun | undefined;
+    child.once('message', (run: ChildRun) => (result = run));
     child.once('error', reject);
-    child.once('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`the ${kind} run failed (exit ${code})`))));
+    child.once('exit', (code) =>
+      result && code === 0 ? resolve({ ...result, stolen: stolenShare(ticksBefore, cpuTicks()) }) : reject(new Error(`the ${kind} run failed (exit ${code})`)),
+    );
   });
 }
 
@@ -139,12 +149,12 @@ function startSettings(): { env: Record<string, string>; execArgv: string[] } {
 
 async function runDatabaseHere(kind: DatabaseKind, databaseUrl: string): Promise<void> {
   const sampler = new RssSampler();
-  const run: DatabaseRun = { ...(await runOn(kind, databaseUrl, sampler)), wholeRunPeakRssBytes: sampler.peak() };
+  const run: ChildRun = { ...(await runOn(kind, databaseUrl, sampler)), wholeRunPeakRssBytes: sampler.peak() };
   sampler.stop();
   await new Promise<void>((resolve, reject) => process.send!(run, (error: Error | null) => (error ? reject(error) : resolve())));
 }
 
-async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSampler): Promise<Omit<DatabaseRun, 'wholeRunPeakRssBytes'>> {
+async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSampler): Promise<Omit<ChildRun, 'wholeRunPeakRssBytes'>> {
   // Each phase's line says the peak so far, so a peak can be told to its phase.
   const log = (message: string) => process.stdout.write(`[${kind}] ${message} (peak RSS so far ${megabytes(sampler.peak()).toFixed(0)} MB)\n`);
   sampler.mark();
@@ -196,6 +206,8 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const warmup = await ingestToPost(target, { ...SETTINGS.ingestWarmup, label: 'WARM' });
     const ingest = await ingestToPost(target, { ...SETTINGS.ingest, label: 'INGEST' });
     ingest.incidents.push(...warmup.incidents);
+    log(`ingest → chat.postMessage: as many events through the yardstick, after as many to warm up`);
+    const yardstickCpuMs = await ingestYardstick(target, { warmup: SETTINGS.ingestWarmup, load: SETTINGS.ingest });
     log(`click → ack: ${SETTINGS.clicks.samples} clicks each, Reconnect and bare Bolt`);
     const clicks = await clickToAck(target, ingest.incidents, SETTINGS.clicks);
     log(`probe sweep: ${SETTINGS.probe.connections} connections`);
@@ -221,7 +233,7 @@ async function runOn(kind: DatabaseKind, databaseUrl: string, sampler: RssSample
     const sigterm = await onFreshDatabase(kind, databaseUrl, 'sigterm', (url) => sigtermUnderLoad({ databaseUrl: url, ...SETTINGS.sigterm }));
     const seconds = (performance.now() - started) / 1000;
     log(`done in ${seconds.toFixed(1)} s (${logLines} log lines)`);
-    return { kind, ingest, profile, sigterm, clicks, probe, probeSaturated, replicaSweeps: swept, digest, interleavings: interleaved, peakRssThroughSweepBytes, peakRssBytes, seconds };
+    return { kind, ingest, yardstickCpuMs, profile, sigterm, clicks, probe, probeSaturated, replicaSweeps: swept, digest, interleavings: interleaved, peakRssThroughSweepBytes, peakRssBytes, seconds };
   } catch (error) {
     process.stderr.write(`[${kind}] the app's last log lines:\n${recentLogs.join('\n')}\n`);
     throw error;
@@ -296,6 +308,8 @@ function renderReport(outcomes: Outcome[], totalSeconds: number): string {
     '',
     `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} · ${Math.round(megabytes(os.totalmem()))} MB RAM · whole run ${totalSeconds.toFixed(0)} s · the app run as npm start runs it: ${START_SCRIPT}`,
     '',
+    `Share of this machine's CPU time stolen by its host while each database ran (steal in /proc/stat: a virtual CPU ready to run while the host ran something else): ${runs.map((run) => `${LABEL[run.kind]} ${run.stolen === null ? 'unknown' : `${(run.stolen * 100).toFixed(1)}%`}`).join(', ')}. CPU time per alert or probe, and the rates that depend on it, vary with it and with the host's processors.`,
+    '',
     `| # | measure | ${outcomes.map((outcome) => LABEL[outcome.kind]).join(' | ')} | target | result |`,
     `|---|---|${outcomes.map(() => '---|').join('')}---|---|`,
     row('1', `ingest event → chat.postMessage at the fake Slack, p50 / p99 (${ingest.perSecond * ingest.seconds} events at ${ingest.perSecond}/s, one channel each, after ${SETTINGS.ingestWarmup.perSecond * SETTINGS.ingestWarmup.seconds} to warm up)`,
@@ -304,6 +318,10 @@ function renderReport(outcomes: Outcome[], totalSeconds: number): string {
     row('', 'CPU time of the app process per alert over that run (user + system, from the first event sent to the last alert posted)',
       (run) => `${run.ingest.cpuPerAlertMs.toFixed(2)} ms`,
       `≤ ${TARGETS.cpuPerAlertMs} ms`, verdict((run) => run.ingest.cpuPerAlertMs <= TARGETS.cpuPerAlertMs)),
+    row('', "the same events through a yardstick process that only checks each one's signature, answers 202 and posts a line with Slack's WebClient, no database (informational: what this machine charges for the least an alert needs): its CPU per event",
+      (run) => `${run.yardstickCpuMs.toFixed(2)} ms`),
+    row('', "CPU per alert beyond the yardstick: Reconnect minus yardstick (informational: the part of the row two above that is Reconnect's own work)",
+      (run) => `${(run.ingest.cpuPerAlertMs - run.yardstickCpuMs).toFixed(2)} ms (${(run.ingest.cpuPerAlertMs / run.yardstickCpuMs).toFixed(1)}× the yardstick)`),
     row('2', `signed \`acknowledge\` click → HTTP ack, Reconnect, p50 / p99 (${clicks.samples} clicks, one pair every ${clicks.intervalMs} ms)`, (run) => `${ms(p(run.clicks.oursMs, 50))} / ${ms(p(run.clicks.oursMs, 99))}`),
     row('', 'same click → ack, bare Bolt app that only acks, p50 / p99', (run) => `${ms(p(run.clicks.bareMs, 50))} / ${ms(p(run.clicks.bareMs, 99))}`),
     row('', 'ratio Reconnect / bare Bolt, p50 / p99', (run) => `${ratio(run, 50).toFixed(2)} / ${ratio(run, 99).toFixed(2)}`,

@@ -6,8 +6,9 @@ import { runDigests } from '../src/jobs/digest';
 import { digestRenderer } from '../src/slack/delivery/digest';
 import { probeDepsFromCore } from '../src/app';
 import { signedHeaders } from '../src/lib/signature';
+import { startBareAlert } from './bare-alert';
 import { startBareBolt } from './bare-bolt';
-import { BENCH_TEAM, type BenchFakes } from './fakes';
+import { BENCH_TEAM, type BenchFakes, type LoadRequest } from './fakes';
 import { seedProbeConnections } from './seed';
 import { wallClock } from './stats';
 import { translator } from '../src/slack/blocks/messages';
@@ -80,18 +81,7 @@ export async function ingestToPost(target: BenchTarget, options: { perSecond: nu
     );
   }
 
-  // Signed up front (the signature allows five minutes), sent by the child process like any outside client.
-  const requests = connections.map((connection) => {
-    const body = JSON.stringify({
-      eventId: `bench-${connection.id}`,
-      connectionId: connection.id,
-      status: 'authorization_required',
-      reason: 'token_revoked',
-      occurredAt: new Date().toISOString(),
-    });
-    const headers = { 'content-type': 'application/json', ...signedHeaders(target.ingestSecret, body, new Date()) };
-    return { key: connection.channelId, url: `${target.url}/api/v1/connection-events`, headers, body };
-  });
+  const requests = signedEvents(target.ingestSecret, `${target.url}/api/v1/connection-events`, connections);
   const cpuBefore = process.cpuUsage();
   const answers = await target.fakes.openLoop(requests, options.perSecond);
   const refused = answers.filter((answer) => answer.status !== 202);
@@ -106,6 +96,53 @@ export async function ingestToPost(target: BenchTarget, options: { perSecond: nu
     channels,
   );
   return { latenciesMs, cpuPerAlertMs: (cpu.user + cpu.system) / 1000 / count, incidents };
+}
+
+/**
+ * A `authorization_required` event for each connection, keyed by its channel, signed up front (the
+ * signature allows five minutes) and sent by the child process like any outside client.
+ */
+function signedEvents(secret: string, url: string, connections: { id: string; channelId: string }[]): LoadRequest[] {
+  return connections.map((connection) => {
+    const body = JSON.stringify({
+      eventId: `bench-${connection.id}`,
+      connectionId: connection.id,
+      status: 'authorization_required',
+      reason: 'token_revoked',
+      occurredAt: new Date().toISOString(),
+    });
+    const headers = { 'content-type': 'application/json', ...signedHeaders(secret, body, new Date()) };
+    return { key: connection.channelId, url, headers, body };
+  });
+}
+
+type Load = { perSecond: number; seconds: number };
+
+/**
+ * The same load through the yardstick (bench/bare-alert.ts), after the same warm-up: CPU time of its
+ * process per event, from the first event sent to the last message posted.
+ */
+export async function ingestYardstick(target: BenchTarget, options: { warmup: Load; load: Load }): Promise<number> {
+  const bare = await startBareAlert({ ingestSecret: target.ingestSecret, botToken: target.botToken, slackApiUrl: target.env.SLACK_API_URL! });
+  const run = async (load: Load, label: string) => {
+    const count = load.perSecond * load.seconds;
+    // Its messages go to the channel named in the event, as it has no connection to look up.
+    const channels = Array.from({ length: count }, (_, i) => `C0${label}${pad(i)}`);
+    const requests = signedEvents(target.ingestSecret, bare.url, channels.map((channel) => ({ id: channel, channelId: channel })));
+    const before = await bare.cpuMs();
+    const answers = await target.fakes.openLoop(requests, load.perSecond);
+    const refused = answers.filter((answer) => answer.status !== 202);
+    if (refused.length > 0) throw new Error(`the yardstick answered ${refused[0]!.status} to ${refused.length} events`);
+    const sent = new Set(channels);
+    await target.fakes.waitForPosts((post) => sent.has(post.channel), count, 60_000);
+    return ((await bare.cpuMs()) - before) / count;
+  };
+  try {
+    await run(options.warmup, 'FLOORWARM');
+    return await run(options.load, 'FLOOR');
+  } finally {
+    await bare.close();
+  }
 }
 
 // ---- 2. button click → HTTP ack ----------------------------------------------------------------------

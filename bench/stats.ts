@@ -1,4 +1,5 @@
-/** Percentiles, clocks and the memory sampler behind the benchmark table. */
+/** Percentiles, clocks, the memory sampler and the machine's stolen CPU time behind the benchmark table. */
+import fs from 'node:fs';
 
 /** Milliseconds since the epoch with sub-millisecond resolution, comparable across worker threads. */
 export const wallClock = () => performance.timeOrigin + performance.now();
@@ -54,3 +55,29 @@ export class RssSampler {
 }
 
 export const megabytes = (bytes: number) => bytes / (1024 * 1024);
+
+/** The machine's CPU time so far, all CPUs, in clock ticks: stolen by its host, and in all. */
+export interface CpuTicks {
+  steal: number;
+  total: number;
+}
+
+/** From /proc/stat's first line; null where there is none (not Linux). */
+export function cpuTicks(): CpuTicks | null {
+  let line: string | undefined;
+  try {
+    line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  } catch {
+    return null;
+  }
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is counted in user already.
+  const fields = line?.split(/\s+/).slice(1, 9).map(Number) ?? [];
+  if (fields.length < 8 || fields.some((value) => !Number.isFinite(value))) return null;
+  return { steal: fields[7]!, total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/** The share of the machine's CPU time between two readings that its host stole. */
+export function stolenShare(before: CpuTicks | null, after: CpuTicks | null): number | null {
+  if (!before || !after || after.total <= before.total) return null;
+  return (after.steal - before.steal) / (after.total - before.total);
+}
