@@ -1,9 +1,9 @@
-import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient, LogLevel } from '@slack/web-api';
 import { lightFetch } from '../src/oauth/http-client';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../src/lib/signature';
+import { startChildServer } from './child-server';
 
 /**
  * Row 1's yardstick: the least an alert can cost on this machine. A process of its own answers each
@@ -29,26 +29,16 @@ interface BareAlertOptions {
 
 /** Each event's `connectionId` is the channel its message goes to: there is no database to look it up in. */
 export async function startBareAlert(options: BareAlertOptions): Promise<BareAlert> {
-  const child = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`the bare alert server exited (${code}) before it listened`)));
-    // Over IPC rather than argv: the ingest secret is one.
-    child.send(options);
-  });
+  const server = await startChildServer(__filename, options, 'the bare alert server');
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     cpuMs() {
       return new Promise((resolve) => {
-        child.once('message', (message: { cpuMs: number }) => resolve(message.cpuMs));
-        child.send('cpu');
+        server.child.once('message', (message: { cpuMs: number }) => resolve(message.cpuMs));
+        server.child.send('cpu');
       });
     },
-    async close() {
-      child.kill();
-      await exited;
-    },
+    close: () => server.close(),
   };
 }
 

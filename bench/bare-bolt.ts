@@ -1,7 +1,7 @@
-import { fork } from 'node:child_process';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
+import { startChildServer } from './child-server';
 
 /**
  * The click scenario's yardstick: Bolt's own example of a listener (the default HTTPReceiver and one
@@ -20,22 +20,8 @@ interface BareBoltOptions {
   slackApiUrl: string;
 }
 
-export async function startBareBolt(options: BareBoltOptions): Promise<BareBolt> {
-  const child = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`the bare Bolt app exited (${code}) before it listened`)));
-    // Over IPC rather than argv: the signing secret is one.
-    child.send(options);
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      child.kill();
-      await exited;
-    },
-  };
+export function startBareBolt(options: BareBoltOptions): Promise<BareBolt> {
+  return startChildServer(__filename, options, 'the bare Bolt app');
 }
 
 if (require.main === module) {
