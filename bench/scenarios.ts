@@ -53,11 +53,13 @@ export interface IngestResult {
   incidents: { id: string; channelId: string; messageTs: string }[];
 }
 
+type Load = { perSecond: number; seconds: number };
+
 /**
  * Open loop at `perSecond`: events go out on schedule whether or not earlier ones were answered, each for
  * its own connection and channel, so every one posts and the per-channel pacing never holds one back.
  */
-export async function ingestToPost(target: BenchTarget, options: { perSecond: number; seconds: number; label: string }): Promise<IngestResult> {
+export async function ingestToPost(target: BenchTarget, options: Load & { label: string }): Promise<IngestResult> {
   const prisma = target.app.core.db.prisma;
   const count = options.perSecond * options.seconds;
   const connections = Array.from({ length: count }, (_, i) => ({
@@ -83,12 +85,9 @@ export async function ingestToPost(target: BenchTarget, options: { perSecond: nu
 
   const requests = signedEvents(target.ingestSecret, `${target.url}/api/v1/connection-events`, connections);
   const cpuBefore = process.cpuUsage();
-  const answers = await target.fakes.openLoop(requests, options.perSecond);
-  const refused = answers.filter((answer) => answer.status !== 202);
-  if (refused.length > 0) throw new Error(`ingest answered ${refused[0]!.status} to ${refused.length} events`);
-  const sentAt = new Map(answers.map((answer) => [answer.key, answer.sentAt]));
-  const posts = await target.fakes.waitForPosts((post) => !post.threadTs && sentAt.has(post.channel), count, 60_000);
+  const { answers, posts } = await eventsToPosts(target.fakes, requests, options.perSecond, 'ingest');
   const cpu = process.cpuUsage(cpuBefore);
+  const sentAt = new Map(answers.map((answer) => [answer.key, answer.sentAt]));
   const latenciesMs = posts.map((post) => post.at - sentAt.get(post.channel)!);
   const channels = connections.map((connection) => connection.channelId);
   const incidents = await driver.query<{ id: string; channelId: string; messageTs: string }>(
@@ -98,8 +97,18 @@ export async function ingestToPost(target: BenchTarget, options: { perSecond: nu
   return { latenciesMs, cpuPerAlertMs: (cpu.user + cpu.system) / 1000 / count, incidents };
 }
 
+/** Sends the events open loop; resolves with the answers once each event's channel has its message (not a thread reply). */
+async function eventsToPosts(fakes: BenchFakes, requests: LoadRequest[], perSecond: number, what: string) {
+  const answers = await fakes.openLoop(requests, perSecond);
+  const refused = answers.filter((answer) => answer.status !== 202);
+  if (refused.length > 0) throw new Error(`${what} answered ${refused[0]!.status} to ${refused.length} events`);
+  const channels = new Set(requests.map((request) => request.key));
+  const posts = await fakes.waitForPosts((post) => !post.threadTs && channels.has(post.channel), requests.length, 60_000);
+  return { answers, posts };
+}
+
 /**
- * A `authorization_required` event for each connection, keyed by its channel, signed up front (the
+ * An `authorization_required` event for each connection, keyed by its channel, signed up front (the
  * signature allows five minutes) and sent by the child process like any outside client.
  */
 function signedEvents(secret: string, url: string, connections: { id: string; channelId: string }[]): LoadRequest[] {
@@ -116,8 +125,6 @@ function signedEvents(secret: string, url: string, connections: { id: string; ch
   });
 }
 
-type Load = { perSecond: number; seconds: number };
-
 /**
  * The same load through the yardstick (bench/bare-alert.ts), after the same warm-up: CPU time of its
  * process per event, from the first event sent to the last message posted.
@@ -130,11 +137,7 @@ export async function ingestYardstick(target: BenchTarget, options: { warmup: Lo
     const channels = Array.from({ length: count }, (_, i) => `C0${label}${pad(i)}`);
     const requests = signedEvents(target.ingestSecret, bare.url, channels.map((channel) => ({ id: channel, channelId: channel })));
     const before = await bare.cpuMs();
-    const answers = await target.fakes.openLoop(requests, load.perSecond);
-    const refused = answers.filter((answer) => answer.status !== 202);
-    if (refused.length > 0) throw new Error(`the yardstick answered ${refused[0]!.status} to ${refused.length} events`);
-    const sent = new Set(channels);
-    await target.fakes.waitForPosts((post) => sent.has(post.channel), count, 60_000);
+    await eventsToPosts(target.fakes, requests, load.perSecond, 'the yardstick');
     return ((await bare.cpuMs()) - before) / count;
   };
   try {
